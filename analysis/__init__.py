@@ -1,0 +1,1 @@
+"""The diagnostic pipeline and the pattern engine."""

@@ -1,0 +1,1 @@
+"""Platform providers: one module per platform behind one `Provider` protocol."""

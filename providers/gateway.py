@@ -1,0 +1,97 @@
+"""The gateway every provider call passes through, and its simplest form.
+
+A provider describes a call as a `Call` (who, what, with which parameters,
+how long the answer stays good, which rollout it belongs to) and hands the
+gateway a coroutine factory that performs it. Values are JSON-shaped so they
+can be cached in Redis and measured in bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeAlias
+
+Json: TypeAlias = Any
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One provider API call, described well enough to cache, limit and retry it."""
+
+    provider: str
+    scope: str
+    operation: str
+    params: tuple[tuple[str, str], ...] = ()
+    ttl_s: float = 30.0
+    rollout: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The unit a circuit breaker watches."""
+        return f"{self.provider}:{self.operation}"
+
+    @property
+    def limit_key(self) -> str:
+        """The unit a rate limit counts: one provider in one account/project/cluster."""
+        return f"{self.provider}:{self.scope}"
+
+    def key(self) -> str:
+        """A stable cache key; the rollout is part of it so a new rollout is never stale."""
+        raw = "\x1f".join(
+            [self.provider, self.scope, self.operation, self.rollout or "-"]
+            + [f"{k}={v}" for k, v in sorted(self.params)]
+        )
+        digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+        return f"df:{self.provider}:{self.operation}:{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A call's value and whether it came from a cache."""
+
+    value: Json
+    cached: bool = False
+
+
+class Gateway(Protocol):
+    """Runs provider calls; implementations add caching, limits, breakers and retries."""
+
+    async def fetch(
+        self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
+    ) -> Fetched:
+        """Return the call's value, running `fn` only when it must."""
+        ...
+
+
+class DirectGateway:
+    """No cache and no limits: identical concurrent calls still share one request."""
+
+    def __init__(self) -> None:
+        self._inflight: dict[str, asyncio.Future[Json]] = {}
+
+    async def fetch(
+        self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
+    ) -> Fetched:
+        key = call.key()
+        shared = self._inflight.get(key)
+        if shared is not None:
+            return Fetched(await asyncio.shield(shared), cached=False)
+        future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            value = await fn()
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        else:
+            future.set_result(value)
+            return Fetched(value)
+        finally:
+            del self._inflight[key]

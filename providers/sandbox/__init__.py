@@ -1,0 +1,1 @@
+"""Local emulators of every platform, seeded with failing services (demo, tests, benchmarks)."""
