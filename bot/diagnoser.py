@@ -1,0 +1,132 @@
+"""Runs diagnoses for people: resolves names, owns providers, gateway and engine, bounds work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from analysis.model import DeployAlert, Diagnosis, DiagnosticRequest, Trigger
+from analysis.pipeline import Analyzer, ProgressCallback, run_diagnosis
+from bot.catalog import Catalog
+from bot.settings import Settings
+from providers.base import Provider
+from providers.gateway import DirectGateway, Gateway
+from providers.model import Depth, Platform
+from providers.registry import ProviderSettings, create_provider
+from providers.sandbox.runtime import CATALOG_PATH, Sandbox
+
+log = logging.getLogger(__name__)
+
+
+class Diagnoser:
+    """One per process: the catalog, a provider per platform, the gateway and the engine."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        catalog: Catalog,
+        provider_settings: ProviderSettings,
+        gateway: Gateway,
+        analyzer: Analyzer,
+        sandbox: Sandbox | None = None,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.provider_settings = provider_settings
+        self.gateway = gateway
+        self.analyzer = analyzer
+        self.sandbox = sandbox
+        self._providers: dict[Platform, Provider] = {}
+
+    @classmethod
+    async def start(
+        cls, settings: Settings, *, platforms: Iterable[Platform] | None = None
+    ) -> Diagnoser:
+        """Load catalog and patterns; in sandbox mode start the emulators first."""
+        from analysis.engine import Engine
+
+        extra = [settings.patterns_dir] if settings.patterns_dir else []
+        analyzer = Engine.load(extra)
+        sandbox: Sandbox | None = None
+        if settings.sandbox:
+            catalog = Catalog.load(CATALOG_PATH)
+            wanted = tuple(platforms) if platforms is not None else None
+            sandbox = await (Sandbox.start(wanted) if wanted is not None else Sandbox.start())
+            provider_settings = sandbox.provider_settings(
+                request_timeout_s=settings.request_timeout_s
+            )
+        else:
+            catalog = Catalog.load(settings.catalog)
+            provider_settings = settings.provider_settings()
+        return cls(
+            settings=settings,
+            catalog=catalog,
+            provider_settings=provider_settings,
+            gateway=build_gateway(settings),
+            analyzer=analyzer,
+            sandbox=sandbox,
+        )
+
+    def request(
+        self,
+        name: str,
+        env: str | None = None,
+        *,
+        depth: Depth = "basic",
+        trigger: Trigger = "cli",
+        requested_by: str | None = None,
+        alert: DeployAlert | None = None,
+    ) -> DiagnosticRequest:
+        """A request for a catalog service (UnknownServiceError lists the closest names)."""
+        target = self.catalog.resolve(name, env)
+        window = timedelta(minutes=self.settings.window_minutes)
+        return DiagnosticRequest(target, depth, window, trigger, requested_by, alert)
+
+    def provider(self, platform: Platform) -> Provider:
+        """The provider for a platform, built on first use."""
+        if platform not in self._providers:
+            self._providers[platform] = create_provider(platform, self.provider_settings)
+        return self._providers[platform]
+
+    def budget_s(self, depth: Depth) -> float:
+        """The collection budget for a depth (the seed's 10 s / 30 s by default)."""
+        if depth == "comprehensive":
+            return self.settings.comprehensive_budget_s
+        return self.settings.basic_budget_s
+
+    async def diagnose(
+        self, request: DiagnosticRequest, *, on_progress: ProgressCallback | None = None
+    ) -> Diagnosis:
+        """Run one diagnosis; never longer than the hard stop."""
+        provider = self.provider(request.target.platform)
+        budget = min(self.budget_s(request.depth), self.settings.hard_stop_s)
+        async with asyncio.timeout(self.settings.hard_stop_s):
+            return await run_diagnosis(
+                request,
+                provider,
+                self.gateway,
+                self.analyzer,
+                budget_s=budget,
+                on_progress=on_progress,
+            )
+
+    async def close(self) -> None:
+        """Close providers and stop the sandbox."""
+        for provider in self._providers.values():
+            try:
+                await provider.close()
+            except Exception:  # closing is best effort; report which one failed
+                log.warning("closing the %s provider failed", provider.platform, exc_info=True)
+        self._providers.clear()
+        if self.sandbox is not None:
+            await self.sandbox.close()
+            self.sandbox = None
+
+
+def build_gateway(settings: Settings) -> Gateway:
+    """The gateway every provider call passes through."""
+    del settings  # the resilient gateway (cache, limits, breakers) reads it
+    return DirectGateway()
