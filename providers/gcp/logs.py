@@ -1,0 +1,69 @@
+"""The `logs` component: Cloud Logging entries of the service's revisions, newest first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from providers.base import CollectContext
+from providers.gateway import Json
+from providers.gcp.calls import CloudRunCalls
+from providers.gcp.entries import entry_text
+from providers.gcp.spec import parse_time
+from providers.model import AttributeValue, Evidence
+
+MAX_ENTRIES = 1000
+SOURCE = "cloudrun/logs"
+
+
+def log_filter(calls: CloudRunCalls, since: datetime) -> str:
+    """The Logging query for one service since `since` (names are validated, so quoting is safe)."""
+    # Rounded to the minute so repeated diagnoses share one cache key.
+    start = since.astimezone(UTC).replace(second=0, microsecond=0)
+    return (
+        'resource.type="cloud_run_revision"'
+        f' AND resource.labels.service_name="{calls.names.service}"'
+        f' AND resource.labels.location="{calls.names.region}"'
+        f' AND timestamp>="{start.strftime("%Y-%m-%dT%H:%M:%SZ")}"'
+    )
+
+
+async def fetch_entries(calls: CloudRunCalls, ctx: CollectContext) -> list[Json]:
+    """Up to 1,000 newest entries since the window start, page by page (memoised per page)."""
+    _, rollout = await calls.rollout(ctx)
+    query = log_filter(calls, ctx.since)
+    entries: list[Json] = []
+    token = ""
+    while len(entries) < MAX_ENTRIES:
+        page = await calls.log_page(ctx, query, MAX_ENTRIES - len(entries), token, rollout)
+        entries.extend(page["entries"])
+        token = page["next_page_token"]
+        if not token:
+            break
+    if token:
+        ctx.note(f"Cloud Logging: only the newest {MAX_ENTRIES} entries were read")
+    return entries[:MAX_ENTRIES]
+
+
+def entry_evidence(entry: Json) -> Evidence:
+    """One log entry as evidence (request logs carry status and latency as attributes)."""
+    log = str(entry.get("log", ""))
+    attributes: dict[str, AttributeValue] = {
+        "severity": str(entry.get("severity", "DEFAULT")),
+        "revision": str(entry.get("revision", "")),
+        "log": log,
+    }
+    http = entry.get("http")
+    if http:
+        attributes["status"] = int(http["status"])
+        attributes["latency_s"] = float(http["latency_s"])
+    return Evidence(
+        "log", f"{SOURCE}/{log}", entry_text(entry), parse_time(entry.get("timestamp")), attributes
+    )
+
+
+async def collect_logs(calls: CloudRunCalls, ctx: CollectContext) -> list[Evidence]:
+    """Request, system and application logs, oldest first."""
+    entries = await fetch_entries(calls, ctx)
+    if not entries:
+        ctx.note(f"Cloud Logging: no entries for {calls.names.service} in the window")
+    return [entry_evidence(e) for e in reversed(entries)]
