@@ -1,0 +1,190 @@
+"""aioboto3 clients for one provider: one per (service, region), reused, closed together."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import aioboto3
+from aiobotocore.config import AioConfig
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+
+from providers.errors import (
+    ProviderError,
+    ProviderNotFound,
+    ProviderPermissionDenied,
+    ProviderThrottled,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+from providers.gateway import Json
+from providers.registry import ProviderSettings
+
+# Credentials that only ever go to a loopback endpoint (the sandbox's moto server): the
+# user's real chain is never read, so no real key is signed into a request to a local port.
+_LOOPBACK_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+_THROTTLED = {
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+}
+_UNAVAILABLE = {
+    "ServerException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalError",
+    "InternalFailure",
+    "InternalServiceError",
+}
+_NOT_FOUND = {
+    "ServiceNotFoundException",
+    "ClusterNotFoundException",
+    "ResourceNotFoundException",
+    "TargetGroupNotFound",
+    "LoadBalancerNotFound",
+    "InvalidSubnetID.NotFound",
+    "InvalidGroup.NotFound",
+}
+_DENIED = {"UnauthorizedOperation", "AccessDenied", "AccessDeniedException"}
+
+
+def is_loopback(endpoint_url: str | None) -> bool:
+    """Whether the endpoint is this machine (the sandbox), judged by its host name."""
+    if not endpoint_url:
+        return False
+    host = urlsplit(endpoint_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class AwsClients:
+    """The provider's aioboto3 session and its clients, created on first use."""
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+        self._loopback = is_loopback(settings.aws_endpoint_url) and not settings.aws_profile
+        self._session = aioboto3.Session(profile_name=settings.aws_profile)
+        timeout = settings.request_timeout_s
+        self._config = AioConfig(
+            connect_timeout=min(5.0, timeout),
+            read_timeout=timeout,
+            retries={"max_attempts": 1},  # our own retry layer retries, with a budget
+            max_pool_connections=32,
+        )
+        self._stack = AsyncExitStack()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def scope_label(self) -> str:
+        """Who we talk to, for cache keys and rate limits (the endpoint or the profile)."""
+        if self.settings.aws_endpoint_url:
+            return urlsplit(self.settings.aws_endpoint_url).netloc
+        return f"profile={self.settings.aws_profile or 'default'}"
+
+    async def client(self, service: str, region: str) -> Any:
+        """The client for `service` in `region` (one per pair, reused)."""
+        key = (service, region)
+        existing = self._clients.get(key)
+        if existing is not None:
+            return existing
+        async with self._lock:
+            if key not in self._clients:
+                extra: dict[str, str] = dict(_LOOPBACK_KEYS) if self._loopback else {}
+                made = self._session.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=self.settings.aws_endpoint_url,
+                    config=self._config,
+                    **extra,
+                )
+                self._clients[key] = await self._stack.enter_async_context(made)
+            return self._clients[key]
+
+    async def close(self) -> None:
+        """Close every client."""
+        self._clients.clear()
+        await self._stack.aclose()
+
+
+async def call_api(
+    operation: str, fn: Callable[[], Awaitable[dict[str, Any]]], *, timeout_s: float
+) -> Json:
+    """Run one botocore call: errors become ours, the answer becomes JSON-shaped."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            answer = await fn()
+    except TimeoutError as exc:
+        raise ProviderTimeout(
+            f"{operation} took longer than {timeout_s:g} s", **_who(operation)
+        ) from exc
+    except ClientError as exc:
+        raise translate_client_error(operation, exc) from exc
+    except (ConnectTimeoutError, ReadTimeoutError) as exc:
+        raise ProviderTimeout(f"{operation}: {exc}", **_who(operation)) from exc
+    except EndpointConnectionError as exc:
+        raise ProviderUnavailable(f"{operation}: {exc}", **_who(operation)) from exc
+    except NoCredentialsError as exc:
+        raise ProviderPermissionDenied(
+            f"{operation}: no AWS credentials found (env, profile or role)", **_who(operation)
+        ) from exc
+    except BotoCoreError as exc:
+        raise ProviderUnavailable(f"{operation}: {exc}", **_who(operation)) from exc
+    answer.pop("ResponseMetadata", None)
+    return to_json(answer)
+
+
+def translate_client_error(operation: str, exc: ClientError) -> ProviderError:
+    """Map an AWS error code (and HTTP status) onto the project's error tree."""
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    message = f"{operation}: {code or 'error'}: {error.get('Message', '')}".rstrip(": ")
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    who = _who(operation)
+    if code in _THROTTLED:
+        return ProviderThrottled(message, provider="aws", operation=operation)
+    if code in _DENIED or code.startswith("AccessDenied"):
+        return ProviderPermissionDenied(message, **who)
+    if code in _NOT_FOUND or code.endswith(".NotFound"):
+        return ProviderNotFound(message, **who)
+    if code in _UNAVAILABLE or status >= 500:
+        return ProviderUnavailable(message, **who)
+    return ProviderError(message, **who)
+
+
+def to_json(value: Any) -> Json:
+    """botocore answers with datetimes and bytes; the gateway caches JSON."""
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _who(operation: str) -> dict[str, str]:
+    return {"provider": "aws", "operation": operation}
