@@ -1,4 +1,4 @@
-"""The pipeline: components run concurrently under one deadline; partial results say what is missing."""
+"""The pipeline: components run at once under one deadline; partial results say what is missing."""
 
 from __future__ import annotations
 
