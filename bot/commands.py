@@ -20,7 +20,7 @@ from bot.render.json_report import analysis_json, diagnosis_json
 from bot.render.terminal import LiveProgress, render_diagnosis, render_finding
 from bot.settings import Settings
 from providers.errors import ConfigError
-from providers.model import PLATFORMS, Platform
+from providers.model import PLATFORMS, Depth, Platform
 from providers.sandbox.expected import EXPECTED_ROOT_CAUSE
 from providers.sandbox.runtime import CATALOG_PATH
 
@@ -40,7 +40,7 @@ async def diagnose(args: argparse.Namespace, err: Console) -> int:
     settings = _settings(sandbox=args.sandbox, catalog=args.catalog)
     catalog = Catalog.load(CATALOG_PATH if settings.sandbox else settings.catalog)
     target = catalog.resolve(args.service, args.env)  # fail fast, before starting anything
-    depth = "comprehensive" if args.comprehensive else "basic"
+    depth: Depth = "comprehensive" if args.comprehensive else "basic"
     diagnoser = await Diagnoser.start(settings, platforms=[target.platform])
     try:
         request = diagnoser.request(args.service, args.env, depth=depth)

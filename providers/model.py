@@ -61,7 +61,7 @@ class ServiceTarget:
     def identifiers(self) -> dict[str, str]:
         """The location's fields as strings, for fix templates and cache keys."""
         out: dict[str, str] = {"service_name": self.name}
-        for key in self.location.__slots__:  # type: ignore[attr-defined]
+        for key in self.location.__slots__:
             value = getattr(self.location, key)
             if isinstance(value, str):
                 out[key] = value
