@@ -1,0 +1,1 @@
+"""What wraps every provider call: cache, single-flight, limits, breakers, retries, admission."""

@@ -1,0 +1,208 @@
+"""`ResilientGateway`: L1 -> L2 -> single-flight -> breaker -> rate limit -> retry -> the call.
+
+Each attempt that reaches a platform first passes its endpoint's breaker (an
+open one rejects before a token is spent), then takes a rate-limit token, so
+retries count against the limit like any other request. Every wait (token,
+backoff, a shared call) is bounded by the caller's deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Literal
+
+from providers.errors import ProviderError, ProviderThrottled, ProviderTimeout
+from providers.gateway import Call, Fetched, Json
+from providers.resilience.breaker import BreakerPolicy, Breakers, CircuitBreaker, State
+from providers.resilience.cache import MISSING, MemoryCache, RedisCache, decode, encode
+from providers.resilience.clock import Clock, LoopClock, remaining
+from providers.resilience.limiter import LimitsWindow, RateLimiter, SharedWindow
+from providers.resilience.observer import CacheLevel, NullObserver, Observer
+from providers.resilience.redis_state import RedisLink
+from providers.resilience.retry import RetryPolicy, retrying
+from providers.resilience.singleflight import LocalFlights, RedisFlights
+
+Level = Literal["l2", "miss"]
+DEFAULT_RETRY = RetryPolicy()
+DEFAULT_BREAKER = BreakerPolicy()
+
+
+class ResilientGateway:
+    """The production `Gateway`: caches, shares, limits, breaks and retries provider calls."""
+
+    def __init__(
+        self,
+        *,
+        redis_url: str | None = None,
+        redis_prefix: str = "df:",
+        rate_limit: str = "100/minute",
+        rate_limits: Mapping[str, str] | None = None,
+        l1_max_bytes: int = 64 * 1024 * 1024,
+        max_ttl_s: float = 3600.0,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        breaker: BreakerPolicy = DEFAULT_BREAKER,
+        observer: Observer | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.clock: Clock = clock or LoopClock()
+        self.observer: Observer = observer or NullObserver()
+        self.stats: Counter[str] = Counter()
+        self._rng = rng or random.Random()
+        self._retry = retry
+        self._max_ttl_s = max_ttl_s
+        self.l1 = MemoryCache(clock=self.clock, max_bytes=l1_max_bytes)
+        self.breakers = Breakers(clock=self.clock, policy=breaker, on_change=self._breaker_changed)
+        self._local: LocalFlights[tuple[bytes, Level]] = LocalFlights(self.clock)
+        self.link: RedisLink | None = None
+        self._l2: RedisCache | None = None
+        self._shared: RedisFlights | None = None
+        if redis_url:
+            self.link = RedisLink(
+                redis_url, prefix=redis_prefix, on_change=self.observer.redis_state
+            )
+            self._l2 = RedisCache(self.link)
+            self._shared = RedisFlights(self.link, clock=self.clock)
+            window: SharedWindow | LimitsWindow = SharedWindow(self.link)
+        else:
+            from limits.aio.storage import MemoryStorage
+
+            window = LimitsWindow(MemoryStorage())
+        self.limiter = RateLimiter(
+            window, clock=self.clock, default=rate_limit, overrides=rate_limits
+        )
+
+    async def fetch(
+        self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
+    ) -> Fetched:
+        """Return the call's value from a cache, a shared in-flight call, or the platform."""
+        key = call.key()
+        value = self.l1.get(key)
+        if value is not MISSING:
+            self._count(call, "l1")
+            return Fetched(value, cached=True)
+        (blob, level), joined = await self._local.run(
+            key, lambda: self._flight(call, fn, deadline), deadline=deadline
+        )
+        self._count(call, "shared" if joined else level)
+        return Fetched(decode(blob), cached=joined or level == "l2")
+
+    def breaker_states(self) -> dict[str, State]:
+        """Each endpoint's breaker state."""
+        return self.breakers.states()
+
+    def maintain(self, *, compress_after_s: float = 300.0) -> dict[str, int]:
+        """Cache upkeep: drop expired L1 entries, compress older ones."""
+        evicted = self.l1.evict_expired()
+        saved = self.l1.compress_older_than(compress_after_s)
+        return {"evicted": evicted, "bytes_saved": saved, "entries": len(self.l1)}
+
+    async def close(self) -> None:
+        """Close the Redis connection, if any."""
+        if self.link is not None:
+            await self.link.close()
+
+    async def _flight(
+        self, call: Call, fn: Callable[[], Awaitable[Json]], deadline: float | None
+    ) -> tuple[bytes, Level]:
+        """One process's flight: L2, then (across replicas) one caller makes the call."""
+        key = call.key()
+        ttl = min(call.ttl_s, self._max_ttl_s)
+        if self._l2 is not None:
+            blob = await self._l2.get(key)
+            if blob is not None:
+                self.l1.put_blob(key, blob, ttl)
+                return blob, "l2"
+        if self._shared is not None and self.link is not None and self.link.usable():
+            l2 = self._l2
+            assert l2 is not None
+            blob, joined = await self._shared.run(
+                key,
+                lambda: self._call(call, fn, deadline),
+                deadline=deadline,
+                peek=lambda: l2.get(key),
+            )
+            level: Level = "l2" if joined else "miss"
+        else:
+            blob, level = await self._call(call, fn, deadline), "miss"
+        self.l1.put_blob(key, blob, ttl)
+        return blob, level
+
+    async def _call(
+        self, call: Call, fn: Callable[[], Awaitable[Json]], deadline: float | None
+    ) -> bytes:
+        """The platform call with breaker, token and retries; stores the value in L2."""
+
+        async def attempt() -> Json:
+            return await self._attempt(call, fn, deadline)
+
+        def retried(exc: ProviderError, wait: float) -> None:
+            self.stats["retries"] += 1
+
+        value = await retrying(
+            attempt,
+            policy=self._retry,
+            clock=self.clock,
+            deadline=deadline,
+            rng=self._rng,
+            on_retry=retried,
+        )
+        blob = encode(value)
+        if self._l2 is not None:
+            await self._l2.put(call.key(), blob, min(call.ttl_s, self._max_ttl_s))
+        return blob
+
+    async def _attempt(
+        self, call: Call, fn: Callable[[], Awaitable[Json]], deadline: float | None
+    ) -> Json:
+        breaker = self.breakers.for_endpoint(call.endpoint)
+        breaker.allow()
+        try:
+            waited = await self.limiter.acquire(call.limit_key, deadline=deadline)
+        except ProviderThrottled:
+            breaker.release()
+            self.observer.throttled(call.provider, 0.0, deferred=True)
+            self.stats["deferred"] += 1
+            raise
+        except BaseException:
+            breaker.release()
+            raise
+        if waited > 0:
+            self.observer.throttled(call.provider, waited, deferred=False)
+        started = self.clock.now()
+        self.stats["attempts"] += 1
+        try:
+            async with asyncio.timeout(remaining(self.clock, deadline)):
+                value = await fn()
+        except TimeoutError:
+            exc: BaseException = ProviderTimeout(
+                "deadline reached during the call", provider=call.provider, operation=call.operation
+            )
+            self._finish(call, breaker, exc, started)
+            raise exc from None
+        except asyncio.CancelledError:
+            breaker.release()
+            raise
+        except BaseException as err:
+            self._finish(call, breaker, err, started)
+            raise
+        self._finish(call, breaker, None, started)
+        return value
+
+    def _finish(
+        self, call: Call, breaker: CircuitBreaker, exc: BaseException | None, started: float
+    ) -> None:
+        breaker.record(exc)
+        outcome = "ok" if exc is None else type(exc).__name__
+        self.stats[f"outcome:{outcome}"] += 1
+        self.observer.provider_attempt(call.endpoint, outcome, self.clock.now() - started)
+
+    def _count(self, call: Call, level: CacheLevel) -> None:
+        self.stats[level] += 1
+        self.observer.cache_lookup(call.provider, level)
+
+    def _breaker_changed(self, endpoint: str, state: State) -> None:
+        self.observer.breaker_state(endpoint, state)

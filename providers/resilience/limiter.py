@@ -1,0 +1,123 @@
+"""Per-provider rate limits (provider + account/project/cluster) with the `limits` library.
+
+With Redis the moving window lives there, so every replica draws from one
+budget; without it (or while Redis is down) each process keeps its own. A call
+waits for a token only as long as its deadline allows; past that it is
+deferred with ProviderThrottled, never left hanging.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Protocol
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from providers.errors import ProviderThrottled
+from providers.resilience.clock import Clock
+from providers.resilience.redis_state import REDIS_ERRORS, RedisLink
+
+# A token that frees up within this much after the deadline is still not worth waiting for.
+_MIN_WAIT_S = 0.005
+
+
+class Window(Protocol):
+    """A moving-window budget: take one hit, or say when the next one frees up."""
+
+    async def hit(self, item: RateLimitItem, key: str) -> bool:
+        """Take one token if the window has one."""
+        ...
+
+    async def free_in_s(self, item: RateLimitItem, key: str) -> float:
+        """Seconds until the oldest hit in the window leaves it."""
+        ...
+
+
+class LimitsWindow:
+    """A `limits` moving window over one storage (Redis or memory)."""
+
+    def __init__(self, storage: MemoryStorage | RedisStorage) -> None:
+        self.storage = storage
+        self._strategy = MovingWindowRateLimiter(storage)
+
+    async def hit(self, item: RateLimitItem, key: str) -> bool:
+        return await self._strategy.hit(item, key)
+
+    async def free_in_s(self, item: RateLimitItem, key: str) -> float:
+        stats = await self._strategy.get_window_stats(item, key)
+        return max(0.0, stats.reset_time - time.time())
+
+
+class SharedWindow:
+    """The Redis window while Redis answers, the in-process one while it does not."""
+
+    def __init__(self, link: RedisLink) -> None:
+        self._link = link
+        redis_storage = RedisStorage(
+            "async+" + link.url,
+            implementation="redispy",
+            key_prefix=link.key("limits"),
+            socket_connect_timeout=0.5,
+            socket_timeout=0.5,
+        )
+        self.redis = LimitsWindow(redis_storage)
+        self.local = LimitsWindow(MemoryStorage())
+
+    async def hit(self, item: RateLimitItem, key: str) -> bool:
+        if self._link.usable():
+            try:
+                allowed = await self.redis.hit(item, key)
+            except REDIS_ERRORS as exc:
+                self._link.failed(exc)
+            else:
+                self._link.succeeded()
+                return allowed
+        return await self.local.hit(item, key)
+
+    async def free_in_s(self, item: RateLimitItem, key: str) -> float:
+        if self._link.usable():
+            try:
+                return await self.redis.free_in_s(item, key)
+            except REDIS_ERRORS as exc:
+                self._link.failed(exc)
+        return await self.local.free_in_s(item, key)
+
+
+class RateLimiter:
+    """Waits for a token per limit key, within the caller's deadline."""
+
+    def __init__(
+        self,
+        window: Window,
+        *,
+        clock: Clock,
+        default: str = "100/minute",
+        overrides: Mapping[str, str] | None = None,
+    ) -> None:
+        self._window = window
+        self._clock = clock
+        self._default = parse(default)
+        self._overrides = {k: parse(v) for k, v in (overrides or {}).items()}
+
+    def limit_for(self, limit_key: str) -> RateLimitItem:
+        """The limit of a `provider:scope` key: its own override, its provider's, or the default."""
+        provider = limit_key.split(":", 1)[0]
+        return self._overrides.get(limit_key) or self._overrides.get(provider) or self._default
+
+    async def acquire(self, limit_key: str, *, deadline: float | None) -> float:
+        """Take a token, waiting while the deadline allows; return the seconds waited.
+
+        Raises ProviderThrottled("deferred") when no token frees up in time.
+        """
+        item = self.limit_for(limit_key)
+        started = self._clock.now()
+        while not await self._window.hit(item, limit_key):
+            wait = max(await self._window.free_in_s(item, limit_key), _MIN_WAIT_S)
+            if deadline is not None and self._clock.now() + wait >= deadline:
+                provider = limit_key.split(":", 1)[0]
+                raise ProviderThrottled("deferred", provider=provider, retry_after_s=wait)
+            await self._clock.sleep(wait)
+        return self._clock.now() - started
