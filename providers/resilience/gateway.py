@@ -38,6 +38,7 @@ class ResilientGateway:
         *,
         redis_url: str | None = None,
         redis_prefix: str = "df:",
+        redis_retry_s: float = 5.0,
         rate_limit: str = "100/minute",
         rate_limits: Mapping[str, str] | None = None,
         l1_max_bytes: int = 64 * 1024 * 1024,
@@ -62,7 +63,10 @@ class ResilientGateway:
         self._shared: RedisFlights | None = None
         if redis_url:
             self.link = RedisLink(
-                redis_url, prefix=redis_prefix, on_change=self.observer.redis_state
+                redis_url,
+                prefix=redis_prefix,
+                retry_s=redis_retry_s,
+                on_change=self.observer.redis_state,
             )
             self._l2 = RedisCache(self.link)
             self._shared = RedisFlights(self.link, clock=self.clock)

@@ -60,8 +60,8 @@ class SharedWindow:
             "async+" + link.url,
             implementation="redispy",
             key_prefix=link.key("limits"),
-            socket_connect_timeout=0.5,
-            socket_timeout=0.5,
+            # one pool, closed with the link (limits types its options as scalars)
+            connection_pool=link.client.connection_pool,  # type: ignore[arg-type]
         )
         self.redis = LimitsWindow(redis_storage)
         self.local = LimitsWindow(MemoryStorage())
