@@ -44,7 +44,11 @@ def entry_text(entry: Json) -> str:
     """What a person would read for this entry (request logs as `GET /x 504 latency=300.0s`)."""
     http = entry.get("http")
     if http:
-        return f"{http['method']} {http['path']} {http['status']} latency={http['latency_s']:.1f}s"
+        latency = float(http["latency_s"])
+        shown = f"{latency:.1f}" if latency >= 1 else f"{latency:.3f}"
+        line = f"{http['method']} {http['path']} {http['status']} latency={shown}s"
+        # Cloud Run puts its own explanation of a failed request (timeout, crash) beside it.
+        return f"{line}: {entry['text']}" if "text" in entry else line
     if "text" in entry:
         return str(entry["text"])
     payload = entry.get("json")
