@@ -1,0 +1,106 @@
+"""Causal rules: when a cause is well evidenced, its usual symptoms rank below it."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+
+from analysis.model import Category
+from analysis.scoring import CategoryScore, noisy_or
+
+
+@dataclass(frozen=True, slots=True)
+class CausalRule:
+    """`cause` (at >= `min_cause`) explains `symptoms`; one above `max_symptom` stands alone."""
+
+    cause: Category
+    symptoms: tuple[Category, ...]
+    why: str
+    min_cause: float = 0.5
+    max_symptom: float = 1.0
+
+
+# Generic outcomes that many specific causes produce.
+_OUTCOMES: tuple[Category, ...] = ("app_crash", "health_check_failed", "timeout")
+
+RULES: tuple[CausalRule, ...] = (
+    CausalRule(
+        "oom_killed",
+        (*_OUTCOMES, "exec_error"),
+        "an OOM kill ends the container; crash loops, failed probes and OCI init errors follow",
+    ),
+    CausalRule(
+        "disk_full",
+        (*_OUTCOMES, "image_pull", "exec_error", "db_connection"),
+        "a full disk fails pulls, writes and starts",
+    ),
+    CausalRule(
+        "dns_network",
+        (*_OUTCOMES, "image_pull", "db_connection"),
+        "with no route or no DNS, pulls and dependency calls time out",
+    ),
+    CausalRule(
+        "tls_certificate",
+        (*_OUTCOMES, "image_pull", "db_connection", "dns_network"),
+        "a rejected certificate fails the connection that needed it",
+    ),
+    CausalRule(
+        "db_connection",
+        (*_OUTCOMES, "dns_network"),
+        "a database that cannot be reached makes health checks and requests fail",
+    ),
+    CausalRule(
+        "missing_config",
+        (*_OUTCOMES, "db_connection", "permission_denied", "dependency_missing"),
+        "a missing setting breaks whatever needed it",
+    ),
+    CausalRule(
+        "permission_denied", (*_OUTCOMES, "image_pull"), "a denied call fails the step that made it"
+    ),
+    CausalRule(
+        "port_binding", _OUTCOMES, "a server on the wrong port or address never passes checks"
+    ),
+    CausalRule("dependency_missing", (*_OUTCOMES, "exec_error"), "a missing module stops start-up"),
+    CausalRule("exec_error", _OUTCOMES, "a binary that cannot run never starts"),
+    CausalRule("image_pull", _OUTCOMES, "no image, no container"),
+    CausalRule(
+        "insufficient_resources",
+        _OUTCOMES,
+        "pods that cannot be placed never become ready",
+    ),
+    # A worker killed by its own timeout (gunicorn's SIGKILL) is not a memory problem
+    # unless the kernel or platform says so explicitly.
+    CausalRule(
+        "timeout",
+        ("oom_killed", "app_crash", "health_check_failed"),
+        "a worker or request timeout kills the worker",
+        min_cause=0.6,
+        max_symptom=0.8,
+    ),
+)
+
+_SYMPTOM_SHARE = 0.8  # a demoted symptom keeps at most this share of the cause's confidence
+_EXPLAINED = 0.5  # an explained symptom loses half its weight as a root cause
+_CORROBORATION = 0.3  # how much a symptom it explains adds to a cause
+
+
+def apply_rules(
+    scores: MutableMapping[Category, CategoryScore], rules: tuple[CausalRule, ...] = RULES
+) -> list[str]:
+    """Demote explained symptoms below their cause; returns a note per rule that fired."""
+    fired: list[str] = []
+    for rule in rules:
+        cause = scores.get(rule.cause)
+        if cause is None or cause.confidence < rule.min_cause:
+            continue
+        for symptom_name in rule.symptoms:
+            symptom = scores.get(symptom_name)
+            if symptom is None or symptom.confidence > rule.max_symptom:
+                continue
+            boost = _CORROBORATION * min(symptom.confidence, cause.confidence)
+            cause.confidence = noisy_or((cause.confidence, boost))
+            symptom.confidence = min(
+                symptom.confidence * _EXPLAINED, cause.confidence * _SYMPTOM_SHARE
+            )
+            fired.append(f"{rule.cause} explains {symptom_name}: {rule.why}")
+    return fired

@@ -1,0 +1,195 @@
+"""The diagnosis engine: match the library over a batch, score, apply causality, explain."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from analysis.causality import apply_rules
+from analysis.library import Library, Signal, load_library
+from analysis.matcher import Matcher, build_matcher, regex_specs
+from analysis.model import Analysis, Category, Finding
+from analysis.redact import redact
+from analysis.scoring import CALIBRATION, Calibration, CategoryScore, SignalKey, score
+from analysis.templates import unmatched_templates
+from analysis.timeline import tell
+from providers.model import AttributeValue, Evidence
+
+REPORT_MIN = 0.2  # below this a category is noise, not a finding
+CONFIDENT = 0.5  # no finding at or above this: show the unmatched templates too
+MAX_EVIDENCE = 8
+MAX_LINE = 500
+PLATFORMS = ("kubernetes", "ecs", "cloudrun", "generic")
+
+
+class Engine:
+    """A compiled pattern library, ready to analyse any number of evidence batches."""
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        matcher: Matcher | None = None,
+        calibration: Calibration = CALIBRATION,
+    ) -> None:
+        self.library = library
+        specs = regex_specs(library)
+        self.matcher = matcher if matcher is not None else build_matcher(specs)
+        self._spec_keys: list[SignalKey] = [(s.pattern_index, s.signal_index) for s in specs]
+        self._attr_signals: dict[str, list[tuple[SignalKey, Signal]]] = {}
+        for p_index, pattern in enumerate(library.patterns):
+            for s_index, signal in enumerate(pattern.signals):
+                if signal.attribute is not None:
+                    bucket = self._attr_signals.setdefault(signal.attribute, [])
+                    bucket.append(((p_index, s_index), signal))
+        self._calibration = calibration
+
+    @classmethod
+    def load(cls, extra_dirs: Sequence[Path] = ()) -> Engine:
+        """Built-in patterns plus user dirs; ConfigError names the bad file and pattern."""
+        return cls(load_library(extra_dirs))
+
+    def analyze(
+        self,
+        evidence: Sequence[Evidence],
+        *,
+        platform: str = "generic",
+        context: Mapping[str, str] | None = None,
+    ) -> Analysis:
+        """Findings (one per category, most confident first), templates, timeline and story."""
+        started = time.perf_counter()
+        lines, owner = _lines([e.text for e in evidence])
+        hits: dict[SignalKey, list[int]] = {}
+        for line, rid in sorted(self.matcher.scan(lines)):
+            hits.setdefault(self._spec_keys[rid], []).append(line)
+        owner = self._attribute_hits(evidence, lines, owner, hits)
+        scores = score(self.library, hits)
+        apply_rules(scores)
+        findings = [
+            self._finding(s, lines, platform, context or {})
+            for s in sorted(scores.values(), key=lambda s: -s.confidence)
+        ]
+        findings = [f for f in findings if f.confidence >= REPORT_MIN]
+        templates: list[str] = []
+        if not findings or findings[0].confidence < CONFIDENT:
+            templates = unmatched_templates(evidence)
+        top = findings[0] if findings else None
+        first_error = self._first_error(evidence, scores, owner, top)
+        story = tell(evidence, top, first_error)
+        return Analysis(
+            findings=findings,
+            unmatched_templates=templates,
+            timeline=story.timeline,
+            story=story.line,
+            elapsed_ms=(time.perf_counter() - started) * 1000.0,
+        )
+
+    def _attribute_hits(
+        self,
+        evidence: Sequence[Evidence],
+        lines: list[str],
+        owner: list[int] | None,
+        hits: dict[SignalKey, list[int]],
+    ) -> list[int]:
+        """Attribute signals; each hit adds its evidence's text as a line. Returns the owner map."""
+        owners = owner if owner is not None else list(range(len(lines)))
+        for index, item in enumerate(evidence):
+            if not item.attributes:
+                continue
+            for name, value in item.attributes.items():
+                for key, signal in self._attr_signals.get(name, ()):
+                    if _attribute_matches(signal, value):
+                        lines.append(item.text.split("\n", 1)[0] or f"{name}={value}")
+                        owners.append(index)
+                        hits.setdefault(key, []).append(len(lines) - 1)
+        return owners
+
+    def _finding(
+        self, found: CategoryScore, lines: Sequence[str], platform: str, context: Mapping[str, str]
+    ) -> Finding:
+        pattern = self.library.patterns[found.pattern_index]
+        whys: list[str] = []
+        for p_index, s_index in found.signals:
+            why = self.library.patterns[p_index].signals[s_index].why
+            if why not in whys:
+                whys.append(why)
+        fixes = pattern.fixes.get(platform if platform in PLATFORMS else "generic")
+        if not fixes:
+            fixes = pattern.fixes["generic"]
+        evidence: list[str] = []
+        for line_index in found.evidence:
+            text = _clip(redact(lines[line_index].strip()))
+            if text and text not in evidence:
+                evidence.append(text)
+            if len(evidence) >= MAX_EVIDENCE:
+                break
+        return Finding(
+            category=found.category,
+            pattern=pattern.id,
+            title=pattern.title,
+            confidence=self._calibration(found.confidence),
+            evidence=tuple(evidence),
+            explanation=redact("; ".join(whys[:4])),
+            fixes=tuple(fill_placeholders(f, context) for f in fixes),
+            docs_url=pattern.docs_url,
+        )
+
+    @staticmethod
+    def _first_error(
+        evidence: Sequence[Evidence],
+        scores: Mapping[Category, CategoryScore],
+        owner: Sequence[int],
+        top: Finding | None,
+    ) -> int | None:
+        """The earliest timestamped evidence behind the top finding."""
+        if top is None or top.category not in scores:
+            return None
+        stamped = [owner[i] for i in scores[top.category].evidence if evidence[owner[i]].timestamp]
+        if not stamped:
+            return None
+        return min(stamped, key=lambda i: _sort_key(evidence[i]))
+
+
+def _lines(texts: list[str]) -> tuple[list[str], list[int] | None]:
+    """Split multi-line evidence into lines; `None` owner map means line i is evidence i."""
+    if "\n".join(texts).count("\n") == max(len(texts) - 1, 0):
+        return list(texts), None
+    lines: list[str] = []
+    owner: list[int] = []
+    for index, text in enumerate(texts):
+        for line in text.split("\n"):
+            lines.append(line)
+            owner.append(index)
+    return lines, owner
+
+
+def _attribute_matches(signal: Signal, value: AttributeValue) -> bool:
+    if signal.equals is not None:
+        if isinstance(value, str):
+            return any(isinstance(e, str) and e.lower() == value.lower() for e in signal.equals)
+        return not isinstance(value, bool) and value in signal.equals
+    if signal.gte is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        return value >= signal.gte
+    return False
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
+
+
+def _sort_key(item: Evidence) -> float:
+    return item.timestamp.timestamp() if item.timestamp is not None else float("inf")
+
+
+class _Placeholders(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return f"<{key}>"
+
+
+def fill_placeholders(template: str, context: Mapping[str, str]) -> str:
+    """`{deployment}` -> the target's value; unknown ones stay readable as `<deployment>`."""
+    try:
+        return template.format_map(_Placeholders(context))
+    except (ValueError, IndexError, AttributeError, KeyError):
+        return template

@@ -1,0 +1,92 @@
+"""One confidence per category: noisy-OR over distinct matched signals, then calibration."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from analysis.library import Library
+from analysis.model import Category
+
+SignalKey = tuple[int, int]
+"""(pattern index, signal index) in the library."""
+
+
+@dataclass(slots=True)
+class CategoryScore:
+    """One category's evidence: its confidence, best pattern and the signals behind it."""
+
+    category: Category
+    confidence: float
+    pattern_index: int
+    signals: list[SignalKey] = field(default_factory=list)
+    # Evidence indexes, strongest signal first.
+    evidence: list[int] = field(default_factory=list)
+
+
+def noisy_or(weights: Iterable[float]) -> float:
+    """P(at least one signal is right), treating signals as independent witnesses."""
+    miss = 1.0
+    for weight in weights:
+        miss *= 1.0 - weight
+    return 1.0 - miss
+
+
+def score(
+    library: Library, hits: Mapping[SignalKey, Sequence[int]]
+) -> dict[Category, CategoryScore]:
+    """Each signal counts once however often it matched: a specific line beats a frequent one."""
+    by_category: dict[Category, list[SignalKey]] = {}
+    for key in hits:
+        by_category.setdefault(library.patterns[key[0]].category, []).append(key)
+    scores: dict[Category, CategoryScore] = {}
+    for category, keys in by_category.items():
+        keys.sort(key=lambda k: -_weight(library, k))
+        per_pattern: dict[int, list[float]] = {}
+        for p_index, s_index in keys:
+            per_pattern.setdefault(p_index, []).append(_weight(library, (p_index, s_index)))
+        best = max(per_pattern, key=lambda p: (noisy_or(per_pattern[p]), -p))
+        evidence: list[int] = []
+        seen: set[int] = set()
+        for key in keys:
+            for index in hits[key]:
+                if index not in seen:
+                    seen.add(index)
+                    evidence.append(index)
+        scores[category] = CategoryScore(
+            category=category,
+            confidence=noisy_or(_weight(library, k) for k in keys),
+            pattern_index=best,
+            signals=keys,
+            evidence=evidence,
+        )
+    return scores
+
+
+def _weight(library: Library, key: SignalKey) -> float:
+    return library.patterns[key[0]].signals[key[1]].weight
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A monotone piecewise-linear map from raw to calibrated confidence (fitted offline)."""
+
+    raw: tuple[float, ...] = (0.0, 1.0)
+    calibrated: tuple[float, ...] = (0.0, 1.0)
+
+    def __call__(self, value: float) -> float:
+        if math.isnan(value):
+            return 0.0
+        value = min(max(value, self.raw[0]), self.raw[-1])
+        i = min(bisect_right(self.raw, value), len(self.raw) - 1)
+        lo_x, hi_x = self.raw[i - 1], self.raw[i]
+        lo_y, hi_y = self.calibrated[i - 1], self.calibrated[i]
+        if hi_x == lo_x:
+            return hi_y
+        return lo_y + (hi_y - lo_y) * (value - lo_x) / (hi_x - lo_x)
+
+
+IDENTITY = Calibration()
+CALIBRATION = IDENTITY
