@@ -128,15 +128,16 @@ class EcsApi:
         *,
         limit: int,
         rollout: str | None,
+        from_head: bool = False,
     ) -> list[Obj]:
-        """The newest `limit` events of one stream inside the diagnosis window."""
+        """The newest (or, from the head, the first) `limit` events of one stream in the window."""
         params = {
             "logGroupName": names.log_group(group),
             "logStreamName": names.log_stream(stream),
             "startTime": _ms(ctx.since),
             "endTime": _ms(ctx.until),
             "limit": limit,
-            "startFromHead": False,
+            "startFromHead": from_head,
         }
         answer = await self._call(ctx, "logs", "GetLogEvents", params, ttl_s=15, rollout=rollout)
         return list(answer.get("events", []))

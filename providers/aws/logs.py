@@ -17,6 +17,7 @@ MAX_LINES = 1000
 _STOPPED_TASKS = 5
 _RUNNING_TASKS = 3
 _MIN_PER_STREAM = 200
+_HEAD_LINES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,12 @@ class Stream:
 def streams_for(definition: Obj, tasks: list[Obj], group_override: str | None) -> list[Stream]:
     """awslogs streams are '<prefix>/<container>/<task id>': newest stopped tasks, then running."""
     stopped = sorted(
-        (t for t in tasks if t.get("lastStatus") == "STOPPED"),
+        # A task that failed to start never ran a container, so it has no stream.
+        (
+            t
+            for t in tasks
+            if t.get("lastStatus") == "STOPPED" and t.get("stopCode") != "TaskFailedToStart"
+        ),
         key=lambda t: str(t.get("stoppedAt") or ""),
         reverse=True,
     )[:_STOPPED_TASKS]
@@ -55,31 +61,55 @@ def streams_for(definition: Obj, tasks: list[Obj], group_override: str | None) -
 
 
 async def collect_logs(api: EcsApi, ctx: CollectContext) -> list[Evidence]:
-    """Up to 1,000 lines in the window, newest first, from every relevant stream concurrently."""
+    """Up to 1,000 lines in the window, newest first, from every relevant stream concurrently.
+
+    Each stream gives its newest lines; the newest failed task's stream also gives its first
+    lines, where ports, versions and connection targets are announced.
+    """
     _, definition, tasks, rollout = await gather_definition_and_tasks(api, ctx)
     streams = streams_for(definition, tasks, api.location.log_group)
     if not streams:
-        ctx.note("no awslogs stream to read (no awslogs driver with a stream prefix, or no tasks)")
+        ctx.note(
+            "no container logs: no task started a container, or no awslogs driver with a prefix"
+        )
         return []
     per_stream = max(_MIN_PER_STREAM, MAX_LINES // len(streams))
-    answers = await asyncio.gather(*(_read(api, ctx, s, per_stream, rollout) for s in streams))
-    lines = [line for answer in answers for line in answer]
-    lines.sort(key=lambda e: e.timestamp or datetime.min.replace(tzinfo=UTC), reverse=True)
-    if len(lines) > MAX_LINES:
-        ctx.note(f"kept the newest {MAX_LINES} of {len(lines)} log lines")
-    return lines[:MAX_LINES]
+    reads = [_read(api, ctx, s, per_stream, rollout, from_head=False) for s in streams]
+    reads.append(_read(api, ctx, streams[0], _HEAD_LINES, rollout, from_head=True))
+    *tails, head = await asyncio.gather(*reads)
+    missing = sum(1 for t in tails if t is None)
+    if missing:
+        ctx.note(f"{missing} of {len(streams)} log streams do not exist (tasks that never started)")
+    head_lines = head or []
+    seen = {(e.source, e.timestamp, e.text) for e in head_lines}
+    rest = [e for t in tails for e in t or [] if (e.source, e.timestamp, e.text) not in seen]
+    rest.sort(key=_newest_first)
+    room = max(0, MAX_LINES - len(head_lines))
+    if len(rest) > room:
+        ctx.note(f"kept the first and the newest of {len(rest) + len(head_lines)} log lines")
+    return sorted(head_lines + rest[:room], key=_newest_first)
+
+
+def _newest_first(evidence: Evidence) -> float:
+    return -(evidence.timestamp or datetime.min.replace(tzinfo=UTC)).timestamp()
 
 
 async def _read(
-    api: EcsApi, ctx: CollectContext, stream: Stream, limit: int, rollout: str | None
-) -> list[Evidence]:
+    api: EcsApi,
+    ctx: CollectContext,
+    stream: Stream,
+    limit: int,
+    rollout: str | None,
+    *,
+    from_head: bool,
+) -> list[Evidence] | None:
     names.task_id(stream.task_id)
     try:
-        events = await api.log_events(ctx, stream.group, stream.name, limit=limit, rollout=rollout)
+        events = await api.log_events(
+            ctx, stream.group, stream.name, limit=limit, rollout=rollout, from_head=from_head
+        )
     except ProviderNotFound:
-        # A task that died before its container started has no stream: say so, keep the rest.
-        ctx.note(f"no log stream {stream.group}/{stream.name}")
-        return []
+        return None  # a task that died before its container started has no stream
     source = f"awslogs:{stream.group}/{stream.name}"
     attributes = {
         "task_id": stream.task_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import ecs_backends
 from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup, elbv2_backends
 
@@ -97,4 +97,4 @@ def set_target_health(
         )
 
     # An instance attribute shadows the method for this target group only.
-    group.health_for = health_for
+    group.health_for = health_for  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""The AWS sandbox: moto's server in-process, behind a fault proxy, seeded with the ECS scenarios."""
+"""The AWS sandbox: moto's server in-process behind a fault proxy, seeded with ECS scenarios."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class AwsEmulator:
     session: aiohttp.ClientSession
 
     def settings(self) -> dict[str, object]:
-        """Point the ECS provider at the proxy (a loopback endpoint: the provider uses dummy keys)."""
+        """Point the ECS provider at the proxy (loopback, so the provider uses dummy keys)."""
         return {"aws_endpoint_url": self.proxy_url}
 
     async def close(self) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]  # no stubs; pyproject lists aioboto3 only
 
 from providers.sandbox import moto_gaps
 
@@ -120,7 +121,7 @@ class ServiceBuild:
     def run(self) -> None:
         """Build everything for this service."""
         ec2, ecs = self.clients["ec2"], self.clients["ecs"]
-        port = self.svc.get("port")
+        port = int(self.svc.get("port") or 0)
         sg = ec2.create_security_group(
             GroupName=self.name, Description=f"{self.name} tasks", VpcId=self.net.vpc
         )["GroupId"]
@@ -289,8 +290,8 @@ class ServiceBuild:
         lines, fill = svc["events"], self.fill
         spacing = timedelta(minutes=19) / (len(lines) + 1)
         events = [
-            (self.rollout_at + spacing * (i + 1), line.format_map({**fill, "task": ids[i % len(ids)]}))
-            for i, line in enumerate(lines)
+            (self.rollout_at + spacing * (i + 1), line.format_map({**fill, "task": task}))
+            for i, (line, task) in enumerate(zip(lines, itertools.cycle(ids), strict=False))
         ]
         moto_gaps.set_service_events(self.region, self.cluster, self.name, events)
 
