@@ -1,0 +1,125 @@
+"""The Slack app: Bolt listeners and middleware, the HTTP endpoints beside them, and `serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from redis.exceptions import RedisError
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.diagnoser import Diagnoser
+from bot.listeners import actions, commands, messages
+from bot.listeners.runtime import Runtime
+from bot.middleware import CorrelationFilter, EventGate
+from bot.settings import Settings
+from providers.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 3
+
+
+def build_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: SLACK_API_URL, and 429s retried after Slack's Retry-After."""
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+    )
+
+
+def build_bolt_app(runtime: Runtime) -> AsyncApp:
+    """Bolt with our middleware and every listener registered."""
+    settings = runtime.settings
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set")
+    verify = bool(settings.slack_signing_secret)
+    if not verify and not settings.slack_app_token:
+        raise ConfigError("SLACK_SIGNING_SECRET is required in HTTP mode (no SLACK_APP_TOKEN)")
+    app = AsyncApp(
+        client=build_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=verify,
+        process_before_response=False,
+    )
+    app.use(EventGate(runtime.gate))
+    commands.register(app, runtime)
+    actions.register(app, runtime)
+    messages.register(app, runtime)
+    return app
+
+
+def build_web_app(bolt: AsyncApp | None, runtime: Runtime) -> web.Application:
+    """`/slack/events` (HTTP mode) beside `/healthz`, `/readyz` and `/metrics`."""
+
+    async def events(request: web.Request) -> web.Response:
+        assert bolt is not None
+        bolt_request = await to_bolt_request(request)
+        response = await bolt.async_dispatch(bolt_request)
+        return await to_aiohttp_response(response)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def readyz(_request: web.Request) -> web.Response:
+        problems = []
+        if runtime.redis is not None:
+            try:
+                await runtime.redis.ping()
+            except (RedisError, OSError) as exc:
+                problems.append(f"redis: {type(exc).__name__}")
+        if problems:
+            return web.Response(status=503, text="; ".join(problems))
+        return web.Response(text="ready")
+
+    async def metrics(_request: web.Request) -> web.Response:
+        body = generate_latest(REGISTRY)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    if bolt is not None:
+        app.router.add_post("/slack/events", events)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def serve(settings: Settings) -> None:
+    """Run the app until cancelled: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(CorrelationFilter())
+    diagnoser = await Diagnoser.start(settings)
+    runtime = Runtime.create(settings, diagnoser)
+    runner: web.AppRunner | None = None
+    socket = None
+    try:
+        bolt = build_bolt_app(runtime)
+        socket_mode = bool(settings.slack_app_token)
+        runner = web.AppRunner(build_web_app(None if socket_mode else bolt, runtime))
+        await runner.setup()
+        await web.TCPSite(
+            runner, "0.0.0.0", settings.port
+        ).start()  # every interface: it runs in a container
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            socket = AsyncSocketModeHandler(bolt, settings.slack_app_token)
+            await socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("connected to Slack over Socket Mode; health on port %s", settings.port)
+        else:
+            log.info("listening for Slack on http://0.0.0.0:%s/slack/events", settings.port)
+        await asyncio.Event().wait()
+    finally:
+        if socket is not None:
+            await socket.close_async()  # type: ignore[no-untyped-call]
+        if runner is not None:
+            await runner.cleanup()
+        await runtime.close()
+        await diagnoser.close()

@@ -1,0 +1,73 @@
+"""👍/👎 on a report's root cause, one vote per person per report, counted per pattern."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
+
+Vote = Literal["up", "down"]
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Votes for one pattern."""
+
+    up: int = 0
+    down: int = 0
+
+
+@dataclass
+class FeedbackStore:
+    """Redis hashes (`{prefix}feedback:{pattern}` -> up/down) when configured, else memory."""
+
+    redis: Redis | None = None
+    prefix: str = "deploy-feedback:"
+    _counts: dict[str, Counter[str]] = field(default_factory=dict)
+    _voters: dict[str, dict[str, Vote]] = field(default_factory=dict)
+
+    async def record(self, *, pattern: str, vote: Vote, user: str, report: str) -> Tally:
+        """Count a vote; a second click by the same person on the same report replaces theirs."""
+        if self.redis is not None:
+            return await self._record_redis(pattern, vote, user, report)
+        voters = self._voters.setdefault(report, {})
+        counts = self._counts.setdefault(pattern, Counter())
+        previous = voters.get(user)
+        if previous != vote:
+            if previous is not None:
+                counts[previous] -= 1
+            counts[vote] += 1
+            voters[user] = vote
+        return Tally(counts["up"], counts["down"])
+
+    async def tally(self, pattern: str) -> Tally:
+        """Votes so far for `pattern`."""
+        if self.redis is not None:
+            raw = await self.redis.hgetall(self._key(pattern))
+            counts = {(k.decode() if isinstance(k, bytes) else k): int(v) for k, v in raw.items()}
+            return Tally(counts.get("up", 0), counts.get("down", 0))
+        counts = self._counts.get(pattern, Counter())
+        return Tally(counts["up"], counts["down"])
+
+    def _key(self, pattern: str) -> str:
+        return f"{self.prefix}feedback:{pattern}"
+
+    async def _record_redis(self, pattern: str, vote: Vote, user: str, report: str) -> Tally:
+        assert self.redis is not None
+        voters_key = f"{self.prefix}feedback-voters:{report}"
+        raw = await self.redis.hget(voters_key, user)
+        previous = raw.decode() if isinstance(raw, bytes) else raw
+        if previous != vote:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(voters_key, user, vote)
+                pipe.expire(voters_key, 90 * 24 * 3600)
+                pipe.hincrby(self._key(pattern), vote, 1)
+                if previous is not None:
+                    pipe.hincrby(self._key(pattern), previous, -1)
+                await pipe.execute()
+        return await self.tally(pattern)

@@ -1,0 +1,115 @@
+"""What every listener shares: the diagnoser, signer, de-duplication, feedback and its own tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from analysis.model import Diagnosis
+from bot.diagnoser import Diagnoser
+from bot.feedback import FeedbackStore
+from bot.middleware import OnceGate
+from bot.settings import Settings
+from bot.signing import ButtonSigner
+from providers.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+REPORTS_HELD = 500  # diagnoses kept for "Show full evidence" (newest first out last)
+GROUPS_TTL_S = 300.0
+
+
+@dataclass
+class Runtime:
+    """One per process; listeners get it at registration."""
+
+    settings: Settings
+    diagnoser: Diagnoser
+    signer: ButtonSigner
+    gate: OnceGate
+    feedback: FeedbackStore
+    redis: Redis | None = None
+    update_interval_s: float = 0.5
+    rollout_ttl_s: float = 1800.0
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    reports: OrderedDict[str, Diagnosis] = field(default_factory=OrderedDict)
+    _groups: tuple[float, dict[str, frozenset[str]]] | None = None
+
+    @classmethod
+    def create(
+        cls, settings: Settings, diagnoser: Diagnoser, *, key_prefix: str = "deploy-feedback:"
+    ) -> Runtime:
+        """Wire the shared parts from settings (Redis when REDIS_URL is set)."""
+        secret = settings.button_secret or settings.slack_signing_secret
+        if not secret:
+            raise ConfigError(
+                "set DEPLOY_FEEDBACK_BUTTON_SECRET or SLACK_SIGNING_SECRET to sign button values"
+            )
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        return cls(
+            settings=settings,
+            diagnoser=diagnoser,
+            signer=ButtonSigner(secret),
+            gate=OnceGate(redis=redis, prefix=key_prefix),
+            feedback=FeedbackStore(redis=redis, prefix=key_prefix),
+            redis=redis,
+        )
+
+    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Run `work` after the ack, supervised: held until done, failures logged, never lost."""
+        task = asyncio.create_task(work, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
+
+    def remember(self, report_id: str, diagnosis: Diagnosis) -> None:
+        """Hold a diagnosis for its report's "Show full evidence" button."""
+        self.reports[report_id] = diagnosis
+        while len(self.reports) > REPORTS_HELD:
+            self.reports.popitem(last=False)
+
+    async def user_groups(self, client: AsyncWebClient, user: str) -> frozenset[str]:
+        """The user groups `user` belongs to (usergroups.list, cached for five minutes)."""
+        now = time.monotonic()
+        if self._groups is None or self._groups[0] < now:
+            members: dict[str, set[str]] = {}
+            try:
+                answer = await client.usergroups_list(include_users=True)
+            except SlackApiError as exc:
+                log.warning("usergroups.list failed (%s); treating users as in no group", exc)
+                return frozenset()
+            for group in answer.get("usergroups") or []:
+                for member in group.get("users") or []:
+                    members.setdefault(member, set()).add(group["id"])
+            frozen = {user_id: frozenset(ids) for user_id, ids in members.items()}
+            self._groups = (now + GROUPS_TTL_S, frozen)
+        return self._groups[1].get(user, frozenset())
+
+    async def drain(self, within: float = 30.0) -> None:
+        """Let running work finish (up to `within` seconds), then cancel the rest."""
+        pending = set(self.tasks)
+        if pending:
+            _done, late = await asyncio.wait(pending, timeout=within)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Drain tasks and close Redis."""
+        await self.drain()
+        if self.redis is not None:
+            await self.redis.aclose()

@@ -1,0 +1,114 @@
+"""One diagnosis in Slack: parent message, throttled live edits, threaded report, verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from analysis.model import Diagnosis, DiagnosticRequest
+from analysis.pipeline import Progress
+from bot.listeners.runtime import Runtime
+from bot.render.blocks import render_blocks
+from bot.render.progress import ProgressView, render_failure, render_verdict
+from providers.errors import DeployFeedbackError
+
+log = logging.getLogger(__name__)
+
+
+class ThrottledEditor:
+    """Edits the parent message as components finish, at most once per `interval_s`."""
+
+    def __init__(
+        self, client: AsyncWebClient, channel: str, ts: str, view: ProgressView, interval_s: float
+    ) -> None:
+        self._client = client
+        self._channel = channel
+        self._ts = ts
+        self._view = view
+        self._interval_s = interval_s
+        self._dirty = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._last = 0.0
+        self.edits = 0
+
+    async def on_progress(self, progress: Progress) -> None:
+        """The pipeline's progress callback: fold the step in and schedule an edit."""
+        self._view.apply(progress)
+        self._dirty.set()
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="slack-progress-edits")
+
+    async def _run(self) -> None:
+        while True:
+            await self._dirty.wait()
+            wait = self._last + self._interval_s - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)  # Slack's rate limits, not synchronisation
+            self._dirty.clear()
+            self._last = time.monotonic()
+            try:
+                await self._client.chat_update(
+                    channel=self._channel, ts=self._ts, **self._view.render()
+                )
+                self.edits += 1
+            except SlackApiError as exc:
+                log.warning("progress edit failed: %s", exc.response.get("error"))
+
+    async def stop(self) -> None:
+        """Stop editing; the caller makes the final edit."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+async def run_in_slack(
+    runtime: Runtime,
+    client: AsyncWebClient,
+    request: DiagnosticRequest,
+    *,
+    channel: str,
+    thread_ts: str | None = None,
+) -> Diagnosis | None:
+    """Post the parent (in `thread_ts` if given), diagnose, thread the report, set the verdict."""
+    started = time.monotonic()
+    target = request.target
+    view = ProgressView(
+        service=target.name,
+        env=target.env,
+        requested_by=request.requested_by,
+        depth=request.depth,
+        trigger=request.trigger,
+    )
+    parent = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, **view.render())
+    parent_ts = str(parent["ts"])
+    editor = ThrottledEditor(client, channel, parent_ts, view, runtime.update_interval_s)
+    try:
+        diagnosis = await runtime.diagnoser.diagnose(request, on_progress=editor.on_progress)
+    except (DeployFeedbackError, TimeoutError) as exc:
+        await editor.stop()
+        reason = str(exc) or type(exc).__name__
+        await client.chat_update(channel=channel, ts=parent_ts, **render_failure(view, reason))
+        log.warning("diagnosis of %s failed: %s", target.name, reason)
+        return None
+    except BaseException:
+        await editor.stop()
+        await client.chat_update(
+            channel=channel, ts=parent_ts, **render_failure(view, "internal error (logged)")
+        )
+        raise
+    await editor.stop()
+    report_id = uuid.uuid4().hex[:16]
+    runtime.remember(report_id, diagnosis)
+    signer = runtime.signer.bind(c=channel, r=report_id)
+    report = render_blocks(diagnosis, signer=signer)
+    await client.chat_postMessage(channel=channel, thread_ts=thread_ts or parent_ts, **report)
+    verdict = render_verdict(diagnosis, time.monotonic() - started)
+    await client.chat_update(channel=channel, ts=parent_ts, **verdict)
+    return diagnosis
