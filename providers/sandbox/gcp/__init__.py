@@ -14,7 +14,7 @@ from pathlib import Path
 import grpc
 
 from providers.sandbox.faults import Faults
-from providers.sandbox.gcp.scenario import CloudRunScenario, load_scenarios
+from providers.sandbox.gcp.scenario import ScenarioSet
 from providers.sandbox.gcp.server import Handlers
 
 __all__ = ["GcpEmulator", "start"]
@@ -27,7 +27,7 @@ class GcpEmulator:
     server: grpc.aio.Server
     port: int
     faults: Faults
-    scenarios: dict[str, CloudRunScenario]
+    scenarios: ScenarioSet
     denied: set[str] = field(default_factory=set)
 
     def settings(self) -> dict[str, object]:
@@ -46,7 +46,7 @@ class GcpEmulator:
 async def start(faults: Faults, workdir: Path) -> GcpEmulator:
     """Load the scenarios and serve them on 127.0.0.1 (an ephemeral port)."""
     del workdir  # everything lives in memory
-    scenarios = load_scenarios(datetime.now(UTC).replace(microsecond=0))
+    scenarios = ScenarioSet(datetime.now(UTC).replace(microsecond=0))
     server = grpc.aio.server()
     port = server.add_insecure_port("127.0.0.1:0")
     emulator = GcpEmulator(server, port, faults, scenarios)
