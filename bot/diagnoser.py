@@ -12,7 +12,7 @@ from analysis.pipeline import Analyzer, ProgressCallback, run_diagnosis
 from bot.catalog import Catalog
 from bot.settings import Settings
 from providers.base import Provider
-from providers.gateway import DirectGateway, Gateway
+from providers.gateway import Gateway
 from providers.model import Depth, Platform
 from providers.registry import ProviderSettings, create_provider
 from providers.sandbox.runtime import CATALOG_PATH, Sandbox
@@ -100,18 +100,44 @@ class Diagnoser:
     async def diagnose(
         self, request: DiagnosticRequest, *, on_progress: ProgressCallback | None = None
     ) -> Diagnosis:
-        """Run one diagnosis; never longer than the hard stop."""
+        """Run one diagnosis once a slot is free (queued ones hear their position).
+
+        The hard stop bounds the run itself, not the wait in the queue.
+        """
+        from analysis.pipeline import Progress
+        from bot import metrics
+        from providers.resilience.admission import Admission
+
+        admission: Admission | None = getattr(self, "_admission", None)
+        if admission is None:  # one bound per Diagnoser, made on first use
+            admission = Admission(self.settings.max_concurrent)
+            self._admission = admission
+
+        async def queued(position: int) -> None:
+            metrics.set_queue_depth(admission.queued)
+            if on_progress is not None:
+                await on_progress(Progress("queued", position=position))
+
         provider = self.provider(request.target.platform)
         budget = min(self.budget_s(request.depth), self.settings.hard_stop_s)
-        async with asyncio.timeout(self.settings.hard_stop_s):
-            return await run_diagnosis(
-                request,
-                provider,
-                self.gateway,
-                self.analyzer,
-                budget_s=budget,
-                on_progress=on_progress,
-            )
+        async with admission.slot(queued):
+            metrics.set_queue_depth(admission.queued)
+            with metrics.session():
+                try:
+                    async with asyncio.timeout(self.settings.hard_stop_s):
+                        diagnosis = await run_diagnosis(
+                            request,
+                            provider,
+                            self.gateway,
+                            self.analyzer,
+                            budget_s=budget,
+                            on_progress=on_progress,
+                        )
+                except Exception:
+                    metrics.record_failed_diagnosis()
+                    raise
+        metrics.record_diagnosis(diagnosis)
+        return diagnosis
 
     async def close(self) -> None:
         """Close providers and stop the sandbox."""
@@ -127,6 +153,12 @@ class Diagnoser:
 
 
 def build_gateway(settings: Settings) -> Gateway:
-    """The gateway every provider call passes through."""
-    del settings  # the resilient gateway (cache, limits, breakers) reads it
-    return DirectGateway()
+    """The gateway every provider call passes through: cache, single-flight, limits, breakers."""
+    from bot.metrics import PrometheusObserver
+    from providers.resilience.gateway import ResilientGateway
+
+    return ResilientGateway(
+        redis_url=settings.redis_url,
+        rate_limit=settings.rate_limit,
+        observer=PrometheusObserver(),
+    )
