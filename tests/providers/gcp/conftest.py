@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from providers.base import CollectContext
-from providers.gateway import DirectGateway
 from providers.gcp import CloudRunProvider, create
 from providers.model import Depth
 from providers.registry import ProviderSettings
 from providers.sandbox.faults import Faults
 from providers.sandbox.gcp import GcpEmulator, start
-from tests.providers.gcp.harness import Collect, Outcomes, target
+from tests.providers.gcp.harness import Collect, Outcomes, context, target
 
 
 @pytest.fixture
@@ -46,8 +43,7 @@ def collect(provider: CloudRunProvider) -> Collect:
         service: str, depth: Depth = "basic", *, notes: list[str] | None = None
     ) -> Outcomes:
         chosen = target(service)
-        until = datetime.now(UTC)
-        ctx = CollectContext(chosen, depth, until - timedelta(hours=1), until, DirectGateway())
+        ctx = context(chosen, depth)
         components = [
             c for c in provider.components(chosen) if depth == "comprehensive" or c.depth == "basic"
         ]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
-from providers.model import CloudRunLocation, Evidence, ServiceTarget
+from providers.base import CollectContext
+from providers.gateway import DirectGateway
+from providers.model import CloudRunLocation, Depth, Evidence, ServiceTarget
 
 Outcomes = dict[str, list[Evidence] | BaseException]
 Collect = Callable[..., Awaitable[Outcomes]]
@@ -15,6 +18,12 @@ def target(
 ) -> ServiceTarget:
     """A catalog-shaped Cloud Run target."""
     return ServiceTarget(service, "cloudrun", CloudRunLocation(project, region, service), "prod")
+
+
+def context(chosen: ServiceTarget, depth: Depth = "basic") -> CollectContext:
+    """A one-hour window ending now, with no cache in front of the calls."""
+    until = datetime.now(UTC)
+    return CollectContext(chosen, depth, until - timedelta(hours=1), until, DirectGateway())
 
 
 def evidence(outcomes: Outcomes, component: str) -> list[Evidence]:
