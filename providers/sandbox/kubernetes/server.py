@@ -184,9 +184,7 @@ def _no_log(pod: Obj, container: str, *, previous: bool) -> str | None:
     name = pod["metadata"]["name"]
     statuses = {s["name"]: s for s in pod.get("status", {}).get("containerStatuses") or []}
     state = statuses.get(container, {})
-    if previous:
-        if state.get("restartCount", 0) > 0:
-            return None
+    if previous:  # no stored previous log: never restarted, or already garbage-collected
         return f'previous terminated container "{container}" in pod "{name}" not found'
     waiting = (state.get("state") or {}).get("waiting")
     if not state or (waiting and not state.get("restartCount")):
