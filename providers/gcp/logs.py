@@ -27,7 +27,9 @@ def log_filter(calls: CloudRunCalls, since: datetime) -> str:
     )
 
 
-async def fetch_entries(calls: CloudRunCalls, ctx: CollectContext) -> list[Json]:
+async def fetch_entries(
+    calls: CloudRunCalls, ctx: CollectContext, *, note_truncation: bool = True
+) -> list[Json]:
     """Up to 1,000 newest entries since the window start, page by page (memoised per page)."""
     _, rollout = await calls.rollout(ctx)
     query = log_filter(calls, ctx.since)
@@ -39,7 +41,7 @@ async def fetch_entries(calls: CloudRunCalls, ctx: CollectContext) -> list[Json]
         token = page["next_page_token"]
         if not token:
             break
-    if token:
+    if token and note_truncation:
         ctx.note(f"Cloud Logging: only the newest {MAX_ENTRIES} entries were read")
     return entries[:MAX_ENTRIES]
 

@@ -26,7 +26,7 @@ _PRIVATE_IP = re.compile(
 async def collect_network(calls: CloudRunCalls, ctx: CollectContext) -> list[Evidence]:
     """Egress path of the serving template, checked against the connection failures logged."""
     service, _ = await calls.rollout(ctx)
-    entries = await fetch_entries(calls, ctx)
+    entries = await fetch_entries(calls, ctx, note_truncation=False)
     failures = [e for e in entries if _FAILURE.search(entry_text(e))]
     if not failures:
         return []

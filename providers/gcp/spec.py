@@ -141,13 +141,17 @@ def revision_profile(revision: Json) -> dict[str, str]:
 
 
 def env_and_secrets(container: Json) -> tuple[list[str], list[str]]:
-    """Plain env var NAMES and secret-backed ones as `NAME<-secret:version` (never values)."""
+    """Plain env var NAMES and secret-backed ones as `NAME (secret S version V)` (never values).
+
+    The wording avoids `password: x` shapes that redaction would (rightly) blank out.
+    """
     plain: list[str] = []
     secrets: list[str] = []
     for env in container.get("env") or []:
         ref = (env.get("value_source") or {}).get("secret_key_ref")
         if ref:
-            secrets.append(f"{env.get('name')}<-{ref.get('secret', '?')}:{ref.get('version', '?')}")
+            secret, version = ref.get("secret", "?"), ref.get("version", "latest")
+            secrets.append(f"{env.get('name')} (secret {secret} version {version})")
         else:
             plain.append(str(env.get("name", "")))
     return sorted(plain), sorted(secrets)

@@ -132,7 +132,7 @@ class TestAccountsApiPermissionDenied:
     async def test_secrets_and_env_appear_by_name_only(self, collect: Collect) -> None:
         outcomes = await collect("accounts-api", "comprehensive")
         container = next(e for e in evidence(outcomes, "revision") if "image" in e.attributes)
-        assert "DB_PASSWORD<-accounts-db-password:latest" in container.text
+        assert "DB_PASSWORD (secret accounts-db-password version latest)" in container.text
         everything = " ".join(
             e.text + repr(dict(e.attributes))
             for name in ("service", "revision", "revision_diff")
