@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Literal
 
 from providers.base import CollectContext, Component
 from providers.errors import ConfigError
@@ -15,7 +14,7 @@ from providers.gcp.metrics import collect_metric_detail, collect_metrics
 from providers.gcp.names import CloudRunNames
 from providers.gcp.network import collect_network
 from providers.gcp.run import collect_revision, collect_revision_diff, collect_service
-from providers.model import CloudRunLocation, Depth, Evidence, ServiceTarget
+from providers.model import CloudRunLocation, Depth, Evidence, Platform, ServiceTarget
 
 _Collect = Callable[[CloudRunCalls, CollectContext], Awaitable[list[Evidence]]]
 _COMPONENTS: tuple[tuple[str, Depth, _Collect], ...] = (
@@ -32,7 +31,7 @@ _COMPONENTS: tuple[tuple[str, Depth, _Collect], ...] = (
 class CloudRunProvider:
     """Cloud Run Admin v2, Cloud Logging and Cloud Monitoring on the async GAPIC clients."""
 
-    platform: Literal["cloudrun"] = "cloudrun"
+    platform: Platform = "cloudrun"
 
     def __init__(self, *, endpoint: str | None = None, request_timeout_s: float = 10.0) -> None:
         self._api = CloudRunApi(endpoint=endpoint, timeout_s=request_timeout_s)
