@@ -13,10 +13,18 @@ from typing import Any
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import ecs_backends
 from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup, elbv2_backends
+from moto.moto_api import state_manager
 
 
 class MotoLayoutChanged(RuntimeError):
     """moto moved an object this module writes to; update moto_gaps for the new version."""
+
+
+def hold_task_states() -> None:
+    """Keep tasks where the scenario put them (moto advances RUNNING -> STOPPED as it is read)."""
+    state_manager.set_transition(
+        model_name="ecs::task", transition={"progression": "manual", "times": 10**9}
+    )
 
 
 def _ecs(region: str) -> Any:

@@ -21,6 +21,7 @@ Spec = dict[str, Any]
 def build_scenarios(moto_url: str, spec: Spec, now: datetime) -> None:
     """Create the VPC, load balancer, cluster and every service of the spec (blocking)."""
     region = spec["region"]
+    moto_gaps.hold_task_states()
     clients = {
         name: boto3.client(name, endpoint_url=moto_url, region_name=region, **KEYS)
         for name in ("ec2", "ecs", "elbv2", "logs", "cloudwatch")
