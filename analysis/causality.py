@@ -34,6 +34,12 @@ RULES: tuple[CausalRule, ...] = (
         (*_OUTCOMES, "image_pull", "exec_error", "db_connection"),
         "a full disk fails pulls, writes and starts",
     ),
+    # Before dns_network: a timeout *to the database* is a database connection problem.
+    CausalRule(
+        "db_connection",
+        (*_OUTCOMES, "dns_network"),
+        "a database that cannot be reached makes health checks and requests fail",
+    ),
     CausalRule(
         "dns_network",
         (*_OUTCOMES, "image_pull", "db_connection"),
@@ -45,11 +51,6 @@ RULES: tuple[CausalRule, ...] = (
         "a rejected certificate fails the connection that needed it",
     ),
     CausalRule(
-        "db_connection",
-        (*_OUTCOMES, "dns_network"),
-        "a database that cannot be reached makes health checks and requests fail",
-    ),
-    CausalRule(
         "missing_config",
         (*_OUTCOMES, "db_connection", "permission_denied", "dependency_missing"),
         "a missing setting breaks whatever needed it",
@@ -58,10 +59,19 @@ RULES: tuple[CausalRule, ...] = (
         "permission_denied", (*_OUTCOMES, "image_pull"), "a denied call fails the step that made it"
     ),
     CausalRule(
-        "port_binding", _OUTCOMES, "a server on the wrong port or address never passes checks"
+        "port_binding",
+        (*_OUTCOMES, "insufficient_resources"),
+        "a server on the wrong port never passes checks; a taken static host port blocks placement",
     ),
     CausalRule("dependency_missing", (*_OUTCOMES, "exec_error"), "a missing module stops start-up"),
     CausalRule("exec_error", _OUTCOMES, "a binary that cannot run never starts"),
+    # "exec: ...: permission denied" is a non-executable entrypoint, not an access policy.
+    CausalRule(
+        "exec_error",
+        ("permission_denied",),
+        "the runtime could not execute the entrypoint",
+        min_cause=0.7,
+    ),
     CausalRule("image_pull", _OUTCOMES, "no image, no container"),
     CausalRule(
         "insufficient_resources",
@@ -89,14 +99,17 @@ def apply_rules(
 ) -> list[str]:
     """Demote explained symptoms below their cause; returns a note per rule that fired."""
     fired: list[str] = []
+    demoted: set[Category] = set()
     for rule in rules:
         cause = scores.get(rule.cause)
-        if cause is None or cause.confidence < rule.min_cause:
+        # A category already explained by another cause does not explain anything itself.
+        if cause is None or cause.confidence < rule.min_cause or rule.cause in demoted:
             continue
         for symptom_name in rule.symptoms:
             symptom = scores.get(symptom_name)
             if symptom is None or symptom.confidence > rule.max_symptom:
                 continue
+            demoted.add(symptom_name)
             boost = _CORROBORATION * min(symptom.confidence, cause.confidence)
             cause.confidence = noisy_or((cause.confidence, boost))
             symptom.confidence = min(

@@ -111,7 +111,8 @@ class Engine:
         pattern = self.library.patterns[found.pattern_index]
         whys: list[str] = []
         for p_index, s_index in found.signals:
-            why = self.library.patterns[p_index].signals[s_index].why
+            signal = self.library.patterns[p_index].signals[s_index]
+            why = signal.why if signal.weight > 0 else f"but {signal.why}"
             if why not in whys:
                 whys.append(why)
         fixes = pattern.fixes.get(platform if platform in PLATFORMS else "generic")

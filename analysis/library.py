@@ -32,7 +32,9 @@ class Signal(BaseModel):
     attribute: str | None = None
     equals: tuple[str | int, ...] | None = None
     gte: float | None = None
-    weight: float = Field(gt=0.0, le=1.0)
+    # Negative weights are counter-evidence (e.g. "OOMKilled: false"): they scale the
+    # category's confidence by (1 + weight) instead of adding to it.
+    weight: float = Field(ge=-1.0, le=1.0)
     why: str = Field(min_length=3, max_length=200)
 
     @field_validator("regex")
@@ -52,6 +54,8 @@ class Signal(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Signal:
+        if self.weight == 0.0:
+            raise ValueError("a signal's weight must not be 0")
         if (self.regex is None) == (self.attribute is None):
             raise ValueError("a signal has exactly one of `regex` or `attribute`")
         if self.attribute is not None and (self.equals is None) == (self.gte is None):

@@ -27,11 +27,18 @@ class CategoryScore:
 
 
 def noisy_or(weights: Iterable[float]) -> float:
-    """P(at least one signal is right), treating signals as independent witnesses."""
+    """P(at least one signal is right), treating signals as independent witnesses.
+
+    Negative weights are counter-evidence and scale the result by (1 + weight).
+    """
     miss = 1.0
+    against = 1.0
     for weight in weights:
-        miss *= 1.0 - weight
-    return 1.0 - miss
+        if weight >= 0.0:
+            miss *= 1.0 - weight
+        else:
+            against *= 1.0 + weight
+    return (1.0 - miss) * against
 
 
 def score(
@@ -51,6 +58,8 @@ def score(
         evidence: list[int] = []
         seen: set[int] = set()
         for key in keys:
+            if _weight(library, key) < 0.0:
+                continue  # counter-evidence is not shown as evidence for the finding
             for index in hits[key]:
                 if index not in seen:
                     seen.add(index)
