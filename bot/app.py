@@ -6,13 +6,12 @@ import asyncio
 import logging
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from redis.exceptions import RedisError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.diagnoser import Diagnoser
 from bot.listeners import actions, commands, messages
 from bot.listeners.runtime import Runtime
@@ -56,7 +55,7 @@ def build_bolt_app(runtime: Runtime) -> AsyncApp:
 
 
 def build_web_app(bolt: AsyncApp | None, runtime: Runtime) -> web.Application:
-    """`/slack/events` (HTTP mode) beside `/healthz`, `/readyz` and `/metrics`."""
+    """`/slack/events` (HTTP mode) beside bot.metrics' `/healthz`, `/readyz` and `/metrics`."""
 
     async def events(request: web.Request) -> web.Response:
         assert bolt is not None
@@ -64,30 +63,10 @@ def build_web_app(bolt: AsyncApp | None, runtime: Runtime) -> web.Application:
         response = await bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
-    async def healthz(_request: web.Request) -> web.Response:
-        return web.Response(text="ok")
-
-    async def readyz(_request: web.Request) -> web.Response:
-        problems = []
-        if runtime.redis is not None:
-            try:
-                await runtime.redis.ping()
-            except (RedisError, OSError) as exc:
-                problems.append(f"redis: {type(exc).__name__}")
-        if problems:
-            return web.Response(status=503, text="; ".join(problems))
-        return web.Response(text="ready")
-
-    async def metrics(_request: web.Request) -> web.Response:
-        body = generate_latest(REGISTRY)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
     app = web.Application()
     if bolt is not None:
         app.router.add_post("/slack/events", events)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
+    metrics.add_routes(app, ready=lambda: runtime.ready)
     return app
 
 
@@ -115,6 +94,7 @@ async def serve(settings: Settings) -> None:
             log.info("connected to Slack over Socket Mode; health on port %s", settings.port)
         else:
             log.info("listening for Slack on http://0.0.0.0:%s/slack/events", settings.port)
+        runtime.ready = True
         await asyncio.Event().wait()
     finally:
         if socket is not None:

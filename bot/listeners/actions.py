@@ -9,6 +9,7 @@ from typing import Any, Literal
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.access import decide, needs_groups
 from bot.listeners.runtime import Runtime
 from bot.listeners.session import run_in_slack
@@ -137,6 +138,7 @@ async def record_vote(
     tally = await runtime.feedback.record(
         pattern=pattern, vote=vote, user=user, report=claims.get("r", "")
     )
+    metrics.record_feedback(helpful=vote == "up", category=claims.get("k"))
     mark = "👍" if vote == "up" else "👎"
     await _tell(
         respond, f"Thanks, {mark} recorded for `{pattern}` ({tally.up} 👍 / {tally.down} 👎)."

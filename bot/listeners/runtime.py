@@ -40,6 +40,7 @@ class Runtime:
     redis: Redis | None = None
     update_interval_s: float = 0.5
     rollout_ttl_s: float = 1800.0
+    ready: bool = False
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     reports: OrderedDict[str, Diagnosis] = field(default_factory=OrderedDict)
     _groups: tuple[float, dict[str, frozenset[str]]] | None = None

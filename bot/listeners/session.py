@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from analysis.model import Diagnosis, DiagnosticRequest
 from analysis.pipeline import Progress
+from bot import metrics
 from bot.listeners.runtime import Runtime
 from bot.render.blocks import render_blocks
 from bot.render.progress import ProgressView, render_failure, render_verdict
@@ -90,25 +91,30 @@ async def run_in_slack(
     parent_ts = str(parent["ts"])
     editor = ThrottledEditor(client, channel, parent_ts, view, runtime.update_interval_s)
     try:
-        diagnosis = await runtime.diagnoser.diagnose(request, on_progress=editor.on_progress)
+        with metrics.session():
+            diagnosis = await runtime.diagnoser.diagnose(request, on_progress=editor.on_progress)
     except (DeployFeedbackError, TimeoutError) as exc:
+        metrics.record_failed_diagnosis()
         await editor.stop()
         reason = str(exc) or type(exc).__name__
         await client.chat_update(channel=channel, ts=parent_ts, **render_failure(view, reason))
         log.warning("diagnosis of %s failed: %s", target.name, reason)
         return None
-    except BaseException:
+    except Exception:
+        metrics.record_failed_diagnosis()
         await editor.stop()
         await client.chat_update(
             channel=channel, ts=parent_ts, **render_failure(view, "internal error (logged)")
         )
         raise
     await editor.stop()
+    metrics.record_diagnosis(diagnosis)
     report_id = uuid.uuid4().hex[:16]
     runtime.remember(report_id, diagnosis)
     signer = runtime.signer.bind(c=channel, r=report_id)
     report = render_blocks(diagnosis, signer=signer)
     await client.chat_postMessage(channel=channel, thread_ts=thread_ts or parent_ts, **report)
-    verdict = render_verdict(diagnosis, time.monotonic() - started)
-    await client.chat_update(channel=channel, ts=parent_ts, **verdict)
+    elapsed = time.monotonic() - started
+    metrics.observe_report_seconds(elapsed)
+    await client.chat_update(channel=channel, ts=parent_ts, **render_verdict(diagnosis, elapsed))
     return diagnosis

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -114,21 +115,24 @@ def _story(diagnosis: Diagnosis) -> dict[str, Any] | None:
     return _section("*What happened*\n" + "\n".join(lines)) if lines else None
 
 
-def _is_command(fix: str) -> bool:
-    first = fix.strip().split(" ", 1)[0]
-    return first in {"kubectl", "aws", "gcloud", "helm", "docker", "az", "terraform"}
+_CLIS = r"(?:kubectl|aws|gcloud|helm|docker|az|terraform|eksctl|copilot)"
+_COMMAND = re.compile(rf"^(?:(?P<say>.*?):\s+)?(?P<cmd>{_CLIS}\s.+)$", re.DOTALL)
+
+
+def _fix_line(fix: str) -> str:
+    """A fix as prose, with its command (if any) in a code block a person can copy."""
+    m = _COMMAND.match(fix)
+    if m is None:
+        return "• " + escape(fix)
+    say = "• " + escape(m.group("say")) + "\n" if m.group("say") else ""
+    return say + "```\n" + escape(m.group("cmd").replace("```", "ˋˋˋ")) + "\n```"
 
 
 def _fix_text(finding: Finding) -> str | None:
     if not finding.fixes:
         return None
     parts = ["*Fix:*"]
-    for raw in finding.fixes[:3]:
-        fix = cut(redact(raw.strip()), 900)
-        if _is_command(fix):
-            parts.append("```\n" + escape(fix.replace("```", "ˋˋˋ")) + "\n```")
-        else:
-            parts.append("• " + escape(fix))
+    parts += [_fix_line(cut(redact(raw.strip()), 900)) for raw in finding.fixes[:3]]
     if finding.docs_url:
         parts.append(f"<{escape(finding.docs_url)}|Documentation>")
     return "\n".join(parts)
@@ -214,7 +218,12 @@ def _actions(diagnosis: Diagnosis, signer: Signer) -> dict[str, Any]:
     top = diagnosis.top
     if top is not None:
         for vote, label in (("up", "👍"), ("down", "👎")):
-            claims = {"a": f"feedback_{vote}", "s": target.name, "p": top.pattern[:200]}
+            claims = {
+                "a": f"feedback_{vote}",
+                "s": target.name,
+                "p": top.pattern[:200],
+                "k": top.category,
+            }
             buttons.append(_button(label, claims["a"], signer.sign(claims)))
     return {"type": "actions", "block_id": "report_actions", "elements": buttons}
 

@@ -27,6 +27,7 @@ class SlackCall:
     args: Mapping[str, Any]
     at: float
     body: bytes = b""
+    answer: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,8 +117,9 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
             )
-        await self._record(SlackCall(method, args, time.monotonic()))
-        return web.json_response(self._answer(method, args))
+        answer = self._answer(method, args)
+        await self._record(SlackCall(method, args, time.monotonic(), answer=answer))
+        return web.json_response(answer)
 
     def _answer(self, method: str, args: Mapping[str, Any]) -> dict[str, Any]:
         answer = {
