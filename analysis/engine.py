@@ -8,7 +8,8 @@ from pathlib import Path
 
 from analysis.causality import apply_rules
 from analysis.library import Library, Signal, load_library
-from analysis.matcher import Matcher, build_matcher, regex_specs
+from analysis.matcher import Matcher, RegexSpec, build_matcher, regex_specs
+from analysis.ports import EXPECTED, LISTENING, port_mismatch
 from analysis.model import Analysis, Category, Finding
 from analysis.redact import redact
 from analysis.scoring import CALIBRATION, Calibration, CategoryScore, SignalKey, score
@@ -21,6 +22,9 @@ CONFIDENT = 0.5  # no finding at or above this: show the unmatched templates too
 MAX_EVIDENCE = 8
 MAX_LINE = 500
 PLATFORMS = ("kubernetes", "ecs", "cloudrun", "generic")
+# Derived facts that patterns can test like attributes (`attribute: derived.port_mismatch`).
+PORT_MISMATCH = "derived.port_mismatch"
+_AUX = (EXPECTED, LISTENING)  # scanned with the library, then checked precisely per line
 
 
 class Engine:
@@ -35,6 +39,8 @@ class Engine:
     ) -> None:
         self.library = library
         specs = regex_specs(library)
+        self._n_library = len(specs)
+        specs += [RegexSpec(len(specs) + i, -1, i, rx, False) for i, rx in enumerate(_AUX)]
         self.matcher = matcher if matcher is not None else build_matcher(specs)
         self._spec_keys: list[SignalKey] = [(s.pattern_index, s.signal_index) for s in specs]
         self._attr_signals: dict[str, list[tuple[SignalKey, Signal]]] = {}
@@ -61,8 +67,13 @@ class Engine:
         started = time.perf_counter()
         lines, owner = _lines([e.text for e in evidence])
         hits: dict[SignalKey, list[int]] = {}
+        aux: tuple[list[int], list[int]] = ([], [])
         for line, rid in sorted(self.matcher.scan(lines)):
-            hits.setdefault(self._spec_keys[rid], []).append(line)
+            if rid < self._n_library:
+                hits.setdefault(self._spec_keys[rid], []).append(line)
+            else:
+                aux[rid - self._n_library].append(line)
+        owner = self._derived_hits(evidence, lines, owner, hits, aux)
         owner = self._attribute_hits(evidence, lines, owner, hits)
         scores = score(self.library, hits)
         apply_rules(scores)
@@ -84,6 +95,33 @@ class Engine:
             story=story.line,
             elapsed_ms=(time.perf_counter() - started) * 1000.0,
         )
+
+    def _derived_hits(
+        self,
+        evidence: Sequence[Evidence],
+        lines: list[str],
+        owner: list[int] | None,
+        hits: dict[SignalKey, list[int]],
+        aux: tuple[list[int], list[int]],
+    ) -> list[int] | None:
+        """Facts computed across lines (port mismatch), fed to `derived.*` attribute signals."""
+        signals = self._attr_signals.get(PORT_MISMATCH)
+        if not signals or not aux[0] or not aux[1]:
+            return owner
+
+        def owned(line: int) -> tuple[int, str]:
+            return (owner[line] if owner is not None else line, lines[line])
+
+        shown = port_mismatch([owned(i) for i in aux[0]], [owned(i) for i in aux[1]])
+        if not shown:
+            return owner
+        owners = owner if owner is not None else list(range(len(lines)))
+        for index in shown:
+            lines.append(evidence[index].text.split("\n", 1)[0])
+            owners.append(index)
+            for key, _signal in signals:
+                hits.setdefault(key, []).append(len(lines) - 1)
+        return owners
 
     def _attribute_hits(
         self,

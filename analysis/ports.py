@@ -1,0 +1,47 @@
+"""Cross-check ports: the port the platform probes or routes to vs the port the app listens on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# What the platform expects: probe/target/health messages and injected settings.
+EXPECTED = (
+    r"\(port ([0-9]{2,5})\) is unhealthy|probe failed[^\n]{0,120}:([0-9]{2,5})\b|"
+    r"\bon port ([0-9]{2,5})\b[^\n]{0,40}(?:probe|health)|"
+    r"(?:probe|health)[^\n]{0,60}\bon port ([0-9]{2,5})\b|"
+    r"\bPORT=([0-9]{2,5})\b|\bcontainerPort[\"': =]{1,4}([0-9]{2,5})\b|"
+    r"\btarget ?port[\"': =]{1,4}([0-9]{2,5})\b"
+)
+# What the app says about itself.
+LISTENING = (
+    r"\b(?:listening|started|serving|running|bound|server is up)\b[^\n]{0,40}"
+    r"(?:\bport\b[ :=]{0,3}|(?:0\.0\.0\.0|\[::\]|\*|localhost|127\.0\.0\.1|[a-z0-9.-]+):)"
+    r"([0-9]{2,5})\b"
+)
+_EXPECTED = re.compile(EXPECTED, re.IGNORECASE)
+_LISTENING = re.compile(LISTENING, re.IGNORECASE)
+
+# Service ports start at 80; lower numbers here are clock fields ("10:30") misread as ports.
+_LOWEST = 80
+
+Line = tuple[int, str]
+"""(evidence index, line text)"""
+
+
+def port_mismatch(expected_lines: Sequence[Line], listening_lines: Sequence[Line]) -> list[int]:
+    """Evidence indexes showing the platform's port differs from every port the app listens on."""
+    expected: dict[int, int] = {}
+    listening: dict[int, int] = {}
+    for index, text in expected_lines:
+        for found in _EXPECTED.finditer(text):
+            port = next(int(g) for g in found.groups() if g)
+            if port >= _LOWEST:
+                expected.setdefault(port, index)
+    for index, text in listening_lines:
+        for found in _LISTENING.finditer(text):
+            if int(found.group(1)) >= _LOWEST:
+                listening.setdefault(int(found.group(1)), index)
+    if not expected or not listening or set(expected) & set(listening):
+        return []
+    return sorted({*expected.values(), *listening.values()})
