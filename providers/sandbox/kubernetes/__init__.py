@@ -45,7 +45,8 @@ async def start(
     """Serve the scenarios on 127.0.0.1 (ephemeral port); write `workdir/kubeconfig`."""
     state = load(scenarios)
     token = secrets.token_urlsafe(24)
-    runner = web.AppRunner(build_app(state, faults, token), access_log=None)
+    # Short grace: an injected slow answer must not hold up shutdown.
+    runner = web.AppRunner(build_app(state, faults, token), access_log=None, shutdown_timeout=0.2)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

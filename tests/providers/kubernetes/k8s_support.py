@@ -60,9 +60,10 @@ async def run_component(
     *,
     window: timedelta = timedelta(hours=1),
     gateway: DirectGateway | None = None,
+    namespace: str | None = None,
 ) -> Collected:
     """Run one component for a sandbox service, as the pipeline would."""
-    target = k8s_target(service)
+    target = k8s_target(service, namespace)
     now = datetime.now(UTC)
     ctx = CollectContext(target, "basic", now - window, now, gateway or DirectGateway())
     chosen = next(c for c in provider.components(target) if c.name == component)
