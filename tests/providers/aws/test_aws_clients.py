@@ -1,0 +1,125 @@
+"""Pure parts of the AWS provider: error translation, JSON shaping, names, loopback detection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from botocore.exceptions import ClientError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from providers.aws import names
+from providers.aws.clients import is_loopback, to_json, translate_client_error
+from providers.errors import (
+    ConfigError,
+    ProviderError,
+    ProviderNotFound,
+    ProviderPermissionDenied,
+    ProviderThrottled,
+    ProviderUnavailable,
+)
+from providers.model import EcsLocation
+
+
+def client_error(code: str, status: int = 400) -> ClientError:
+    return ClientError(
+        {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "Op",
+    )
+
+
+class TestErrorTranslation:
+    """AWS error codes land on the branch of the error tree that callers catch."""
+
+    @pytest.mark.parametrize(
+        ("code", "status", "expected"),
+        [
+            ("ThrottlingException", 400, ProviderThrottled),
+            ("TooManyRequestsException", 429, ProviderThrottled),
+            ("RequestLimitExceeded", 503, ProviderThrottled),
+            ("Throttling", 400, ProviderThrottled),
+            ("ServerException", 500, ProviderUnavailable),
+            ("ServiceUnavailable", 503, ProviderUnavailable),
+            ("SomethingNew", 502, ProviderUnavailable),
+            ("AccessDeniedException", 400, ProviderPermissionDenied),
+            ("UnauthorizedOperation", 403, ProviderPermissionDenied),
+            ("ServiceNotFoundException", 400, ProviderNotFound),
+            ("ClusterNotFoundException", 400, ProviderNotFound),
+            ("ResourceNotFoundException", 400, ProviderNotFound),
+            ("InvalidParameterException", 400, ProviderError),
+        ],
+    )
+    def test_code_maps_to_branch(
+        self, code: str, status: int, expected: type[ProviderError]
+    ) -> None:
+        error = translate_client_error("ecs:DescribeServices", client_error(code, status))
+        assert type(error) is expected
+        assert error.provider == "aws"
+        assert error.operation == "ecs:DescribeServices"
+        assert code in str(error)
+
+
+class TestJsonShape:
+    """botocore answers become cacheable JSON."""
+
+    def test_datetimes_become_iso_strings(self) -> None:
+        moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        assert to_json({"a": [moment], "b": (1, b"x")}) == {
+            "a": ["2026-01-02T03:04:05+00:00"],
+            "b": [1, "x"],
+        }
+
+
+class TestNames:
+    """Only names within AWS's own rules reach a query."""
+
+    @pytest.mark.parametrize("bad", ["", "prod cluster", "a/b", "x" * 256, "svc;rm"])
+    def test_bad_cluster_and_service_names_are_config_errors(self, bad: str) -> None:
+        with pytest.raises(ConfigError):
+            names.validate_location(EcsLocation(bad, "svc", "us-east-1"))
+        with pytest.raises(ConfigError):
+            names.validate_location(EcsLocation("prod", bad, "us-east-1"))
+
+    @pytest.mark.parametrize("bad", ["us_east_1", "US-EAST-1", "useast1", "us-east-1; x"])
+    def test_bad_regions_are_config_errors(self, bad: str) -> None:
+        with pytest.raises(ConfigError):
+            names.region(bad)
+
+    def test_good_names_and_arns_pass(self) -> None:
+        location = EcsLocation(
+            "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+            "checkout-api",
+            "us-gov-west-1",
+            log_group="/ecs/checkout-api",
+            target_groups=("checkout-tg",),
+        )
+        assert names.validate_location(location) is location
+
+    @given(st.text(min_size=1, max_size=40))
+    def test_accepted_log_groups_use_only_the_allowed_alphabet(self, value: str) -> None:
+        try:
+            names.log_group(value)
+        except ConfigError:
+            return
+        assert set(value) <= set(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/#-"
+        )
+
+
+class TestLoopback:
+    """Dummy credentials are used only for endpoints on this machine."""
+
+    @pytest.mark.parametrize(
+        ("url", "expected"),
+        [
+            ("http://127.0.0.1:4566", True),
+            ("http://localhost:5000", True),
+            ("http://[::1]:80", True),
+            ("https://ecs.us-east-1.amazonaws.com", False),
+            ("http://10.0.0.5:4566", False),
+            (None, False),
+        ],
+    )
+    def test_loopback(self, url: str | None, expected: bool) -> None:
+        assert is_loopback(url) is expected
