@@ -9,8 +9,8 @@ from pathlib import Path
 from analysis.causality import apply_rules
 from analysis.library import Library, Signal, load_library
 from analysis.matcher import Matcher, RegexSpec, build_matcher, regex_specs
-from analysis.ports import EXPECTED, LISTENING, port_mismatch
 from analysis.model import Analysis, Category, Finding
+from analysis.ports import EXPECTED, LISTENING, port_mismatch
 from analysis.redact import redact
 from analysis.scoring import CALIBRATION, Calibration, CategoryScore, SignalKey, score
 from analysis.templates import unmatched_templates
