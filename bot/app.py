@@ -47,7 +47,7 @@ def build_bolt_app(runtime: Runtime) -> AsyncApp:
         request_verification_enabled=verify,
         process_before_response=False,
     )
-    app.use(EventGate(runtime.gate))
+    app.use(EventGate(runtime.gate, accepted=runtime.message_accepted))
     commands.register(app, runtime)
     actions.register(app, runtime)
     messages.register(app, runtime)

@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from redis.asyncio import Redis
@@ -65,8 +65,11 @@ class EventGate(AsyncMiddleware):
     first delivery came — is handled, since that retry is its only delivery.
     """
 
-    def __init__(self, gate: OnceGate) -> None:
+    def __init__(
+        self, gate: OnceGate, *, accepted: Callable[[Mapping[str, Any]], None] | None = None
+    ) -> None:
         self._gate = gate
+        self._accepted = accepted
 
     async def async_process(
         self,
@@ -85,6 +88,8 @@ class EventGate(AsyncMiddleware):
                 retry = _header(req, "x-slack-retry-num")
                 log.info("dropping duplicate delivery of %s (retry %s)", event_id, retry or "-")
                 return BoltResponse(status=200, body="")
+            if event_id and self._accepted is not None:
+                self._accepted(body)
             return await next()
         finally:
             CORRELATION_ID.reset(token)

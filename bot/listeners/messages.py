@@ -29,8 +29,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     async def on_message(
         event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        if is_candidate(event, runtime, context):
-            runtime.spawn(handle(runtime, client, event), name="alert")
+        try:
+            if is_candidate(event, runtime, context):
+                runtime.spawn(handle(runtime, client, event), name="alert")
+        finally:
+            await runtime.message_done()
 
 
 def is_candidate(event: Mapping[str, Any], runtime: Runtime, context: AsyncBoltContext) -> bool:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,8 @@ class Runtime:
     update_interval_s: float = 0.5
     rollout_ttl_s: float = 1800.0
     ready: bool = False
+    pending_messages: int = 0
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     reports: OrderedDict[str, Diagnosis] = field(default_factory=OrderedDict)
     _groups: tuple[float, dict[str, frozenset[str]]] | None = None
@@ -76,6 +78,25 @@ class Runtime:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("%s failed", task.get_name(), exc_info=task.exception())
+        self._wake.set()
+
+    def message_accepted(self, body: Mapping[str, Any]) -> None:
+        """EventGate saw a new message event; its listener runs after Slack has its 200."""
+        event = body.get("event")
+        if isinstance(event, Mapping) and event.get("type") == "message":
+            self.pending_messages += 1
+
+    async def message_done(self) -> None:
+        """The message listener has decided (and spawned any work)."""
+        self.pending_messages = max(self.pending_messages - 1, 0)
+        self._wake.set()
+
+    async def idle(self, within: float = 30.0) -> None:
+        """Wait until every accepted message is decided and all spawned work has finished."""
+        async with asyncio.timeout(within):
+            while self.pending_messages or self.tasks:
+                self._wake.clear()
+                await self._wake.wait()
 
     def remember(self, report_id: str, diagnosis: Diagnosis) -> None:
         """Hold a diagnosis for its report's "Show full evidence" button."""

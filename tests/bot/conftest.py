@@ -22,7 +22,7 @@ from bot.settings import Settings
 from providers.sandbox.slack import TEAM_ID, FakeSlack, SlackCall
 
 SIGNING_SECRET = "test-signing-secret-8f2b"
-BOT_TOKEN = "xoxb-test-token"  # noqa: S105 - a test value the fake accepts
+BOT_TOKEN = "xoxb-test-token"  # a test value the fake accepts
 
 
 @dataclass

@@ -81,7 +81,7 @@ class TestSlashCommand:
         reply = await slack.fake.wait_for(_is("response_url"))
         assert reply.args["response_type"] == "ephemeral"
         assert "payments-worker" in reply.args["text"]
-        await slack.runtime.drain()
+        await slack.runtime.idle()
         assert slack.posted() == []
 
     async def test_bad_syntax_says_what_would_work(self, slack: SlackHarness) -> None:
@@ -113,7 +113,7 @@ class TestButtons:
         report = await slack.fake.wait_for(_is("chat.postMessage", thread_ts=parent_ts))
         actions = next(b for b in report.args["blocks"] if b["type"] == "actions")
         values = {e["action_id"]: e["value"] for e in actions["elements"]}
-        await slack.runtime.drain()
+        await slack.runtime.idle()
         return parent_ts, values
 
     async def test_rerun_comprehensive_runs_in_the_thread(self, slack: SlackHarness) -> None:
@@ -126,8 +126,10 @@ class TestButtons:
             lambda c: c.method == "chat.postMessage" and "comprehensive" in str(c.args.get("text"))
         )
         assert progress.args["thread_ts"] == parent_ts
-        await slack.runtime.drain()
-        reports = [c for c in slack.posted() if c.args.get("blocks", [{}])[0].get("type") == "header"]
+        await slack.runtime.idle()
+        reports = [
+            c for c in slack.posted() if c.args.get("blocks", [{}])[0].get("type") == "header"
+        ]
         assert len(reports) == 2
         context = next(b for b in reports[1].args["blocks"] if b["type"] == "context")
         assert context["elements"][0]["text"].startswith("comprehensive diagnosis")
@@ -136,7 +138,7 @@ class TestButtons:
         await slack.click("rerun_comprehensive", "eyJzIjoib3JkZXJzLWFwaSJ9.forgedmac")
         reply = await slack.fake.wait_for(_is("response_url"))
         assert reply.args["text"].startswith("Refused")
-        await slack.runtime.drain()
+        await slack.runtime.idle()
         assert slack.posted() == []
 
     async def test_altered_value_is_refused(self, slack: SlackHarness) -> None:
@@ -147,7 +149,7 @@ class TestButtons:
         await slack.click("rerun_comprehensive", tampered, hook="tampered")
         reply = await slack.fake.wait_for(_is("response_url", hook="tampered"))
         assert reply.args["text"].startswith("Refused")
-        await slack.runtime.drain()
+        await slack.runtime.idle()
         assert len(slack.posted()) == before
 
     async def test_value_used_in_another_channel_is_refused(self, slack: SlackHarness) -> None:
@@ -216,8 +218,8 @@ class TestWithRedis:
             assert (await two.event(event, event_id="EvSAME1"))[0] == 200
             retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
             assert (await two.event(event, event_id="EvSAME1", headers=retry))[0] == 200
-            await one.runtime.drain()
-            await two.runtime.drain()
+            await one.runtime.idle()
+            await two.runtime.idle()
             parents = [c for c in one.posted() if c.args.get("thread_ts") == event["ts"]]
             assert len([c for c in parents if "Diagnosing" in c.args["text"]]) == 1
             keys = await one.runtime.redis.keys(redis_prefix + "event:*")  # type: ignore[union-attr]
@@ -234,7 +236,9 @@ def _ts_of(_fake: FakeSlack, call: SlackCall) -> str:
 
 
 def _jenkins_failure(job: str, *, ts: str, status: str = "Failure") -> dict[str, object]:
-    line = f"{job} - #214 {status} after 3 min 41 sec (<https://jenkins.acme.io/job/{job}/214/|Open>)"
+    line = (
+        f"{job} - #214 {status} after 3 min 41 sec (<https://jenkins.acme.io/job/{job}/214/|Open>)"
+    )
     return {
         "type": "message",
         "channel": "C0DEPLOYS",
