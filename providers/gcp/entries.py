@@ -22,8 +22,9 @@ def entry_to_json(entry: Any) -> Json:
         "timestamp": pb.timestamp.ToJsonString(),
         "severity": log_severity_pb2.LogSeverity.Name(pb.severity),
         "log": unquote(pb.log_name.rsplit("/", 1)[-1]),
-        "revision": pb.resource.labels.get("revision_name", ""),
     }
+    if pb.resource.labels.get("revision_name"):
+        out["revision"] = pb.resource.labels["revision_name"]
     if pb.text_payload:
         out["text"] = pb.text_payload[:_MAX_TEXT]
     elif pb.HasField("json_payload"):

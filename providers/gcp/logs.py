@@ -51,9 +51,10 @@ def entry_evidence(entry: Json) -> Evidence:
     log = str(entry.get("log", ""))
     attributes: dict[str, AttributeValue] = {
         "severity": str(entry.get("severity", "DEFAULT")),
-        "revision": str(entry.get("revision", "")),
         "log": log,
     }
+    if entry.get("revision"):
+        attributes["revision"] = str(entry["revision"])
     http = entry.get("http")
     if http:
         attributes["status"] = int(http["status"])

@@ -29,6 +29,8 @@ class GcpEmulator:
     faults: Faults
     scenarios: ScenarioSet
     denied: set[str] = field(default_factory=set)
+    # False: answer any response field mask with INVALID_ARGUMENT, like an API without them.
+    field_masks: bool = True
 
     def settings(self) -> dict[str, object]:
         """Point the Cloud Run provider at this server."""

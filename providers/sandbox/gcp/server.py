@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.cloud import run_v2
-from google.cloud.logging_v2.types import ListLogEntriesRequest, ListLogEntriesResponse
+from google.cloud.logging_v2.types import ListLogEntriesRequest, ListLogEntriesResponse, LogEntry
 from google.cloud.monitoring_v3.types import ListTimeSeriesRequest, ListTimeSeriesResponse
+from google.protobuf import field_mask_pb2
 
 from providers.sandbox.faults import Outcome
 from providers.sandbox.gcp.scenario import PROJECT, REGION, CloudRunScenario
@@ -158,6 +159,11 @@ class Handlers:
                 entries = entries[::-1]
         size = min(request.page_size or 50, MAX_LOG_PAGE)
         page, token = await _page(entries, request, size, context)
+        mask = dict(context.invocation_metadata() or ()).get("x-goog-fieldmask")
+        if mask and not self.emulator.field_masks:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "Field masks are not supported.")
+        if mask:
+            page = await _masked_entries(page, str(mask), context)
         return ListLogEntriesResponse(entries=page, next_page_token=token)
 
     async def list_time_series(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
@@ -171,6 +177,29 @@ class Handlers:
             )
         page, token = await _page(series, request, 1000, context)
         return ListTimeSeriesResponse(time_series=page, next_page_token=token)
+
+
+async def _masked_entries(
+    entries: list[Any], mask: str, context: grpc.aio.ServicerContext
+) -> list[Any]:
+    """Apply a response field mask (`entries.<path>`, as Google's frontend does) to each entry."""
+    paths = [p.strip() for p in mask.split(",") if p.strip()]
+    per_entry = field_mask_pb2.FieldMask(
+        paths=[p.removeprefix("entries.") for p in paths if p.startswith("entries.")]
+    )
+    known = {"entries", "next_page_token"}
+    if not all(p.split(".", 1)[0] in known for p in paths) or not per_entry.IsValidForDescriptor(
+        LogEntry.pb().DESCRIPTOR
+    ):
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"Invalid field mask: {mask}")
+    if "entries" in paths:
+        return entries
+    out = []
+    for entry in entries:
+        kept = LogEntry.pb()()
+        per_entry.MergeMessage(LogEntry.pb(entry), kept)
+        out.append(LogEntry.wrap(kept))
+    return out
 
 
 def _filter_value(query: str, key: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from providers.sandbox.faults import Faults
+from providers.sandbox.gcp import GcpEmulator
 from tests.providers.gcp.harness import Collect, evidence, texts
 
 
@@ -171,3 +172,24 @@ class TestCallShape:
             "network",
         }
         assert all(not isinstance(r, BaseException) for r in outcomes.values())
+
+
+class TestResponseSize:
+    """Log pages ask for the fields the provider reads, and survive an API that refuses that."""
+
+    async def test_a_basic_diagnosis_reads_under_300_kb(
+        self, collect: Collect, faults: Faults
+    ) -> None:
+        logs = evidence(await collect("search-frontend"), "logs")
+        assert len(logs) == 1000
+        assert faults.bytes_sent["gcp"] < 300 * 1024
+
+    async def test_refused_field_mask_falls_back_to_full_entries(
+        self, collect: Collect, faults: Faults, emulator: GcpEmulator
+    ) -> None:
+        emulator.field_masks = False
+        logs = evidence(await collect("search-frontend"), "logs")
+        assert len(logs) == 1000
+        assert faults.calls["gcp:ListLogEntries"] == 3  # one refusal, then two full pages
+        assert all(str(e.attributes["revision"]).startswith("search-frontend-") for e in logs)
+        assert faults.bytes_sent["gcp"] > 300 * 1024
