@@ -21,7 +21,7 @@ NAMESPACES = {
 
 def k8s_target(service: str, namespace: str | None = None, **extra: str) -> ServiceTarget:
     """A catalog-like target for a sandbox service (or any names, for validation tests)."""
-    location = KubernetesLocation(namespace or NAMESPACES[service], service, **extra)  # type: ignore[arg-type]
+    location = KubernetesLocation(namespace or NAMESPACES[service], service, **extra)
     return ServiceTarget(service, "kubernetes", location, env="prod")
 
 

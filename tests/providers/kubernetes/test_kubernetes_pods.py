@@ -19,7 +19,7 @@ class TestContainerStates:
             assert e.attributes["reason"] == "OOMKilled"
             assert e.attributes["exit_code"] == 137
             assert "Last State: Terminated  Reason: OOMKilled  Exit Code: 137" in e.text
-        summary = [e for e in got.evidence if e.attributes.get("pod", "").endswith("x2k9p")]
+        summary = [e for e in got.evidence if str(e.attributes.get("pod")).endswith("x2k9p")]
         counts = [e.attributes["restart_count"] for e in summary if "restart_count" in e.attributes]
         assert counts == [6]
 
