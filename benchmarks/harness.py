@@ -1,0 +1,137 @@
+"""What every benchmark shares: a sandboxed bot with injected latency, call recording, figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.diagnoser import Diagnoser
+from bot.settings import Settings
+from providers.gateway import Call, Fetched, Gateway, Json
+from providers.model import PLATFORMS, Platform
+from providers.resilience.gateway import ResilientGateway
+
+# Per-request latency injected at each emulator: typical in-region API round trips.
+LATENCY_S: dict[str, float] = {"kubernetes": 0.03, "aws": 0.06, "gcp": 0.05}
+FAULT_PLATFORM: dict[str, str] = {"kubernetes": "kubernetes", "ecs": "aws", "cloudrun": "gcp"}
+PROVIDER_LATENCY_S: dict[str, float] = {"kubernetes": 0.03, "ecs": 0.06, "aws": 0.06, "gcp": 0.05}
+
+
+@dataclass(slots=True)
+class CallRecord:
+    """One gateway call: when, which, and whether it reached the platform."""
+
+    start: float
+    end: float
+    call: Call
+    reached: bool
+    tag: str = ""
+
+
+@dataclass
+class Recorder:
+    """A gateway wrapper that records every call and every request that reached a platform."""
+
+    inner: Gateway
+    records: list[CallRecord] = field(default_factory=list)
+    tag: str = ""
+
+    async def fetch(
+        self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
+    ) -> Fetched:
+        reached: list[tuple[float, float]] = []
+
+        async def timed() -> Json:
+            t0 = time.perf_counter()
+            try:
+                return await fn()
+            finally:
+                reached.append((t0, time.perf_counter()))
+
+        t0 = time.perf_counter()
+        try:
+            return await self.inner.fetch(call, timed, deadline=deadline)
+        finally:
+            if reached:
+                for start, end in reached:
+                    self.records.append(CallRecord(start, end, call, True, self.tag))
+            else:
+                self.records.append(CallRecord(t0, time.perf_counter(), call, False, self.tag))
+
+
+def chain_s(records: Iterable[CallRecord], *, injected: bool = False) -> float:
+    """The slowest chain of dependent requests.
+
+    The longest path through requests that ran one after another (each started
+    after the previous one ended), each weighted by how long it took to answer
+    (client, loopback, emulator and injected latency) or, with `injected`, by the
+    injected latency alone (the floor no implementation can beat).
+    """
+    reached = sorted((r for r in records if r.reached), key=lambda r: r.start)
+    best: list[float] = []
+    for i, record in enumerate(reached):
+        before = [best[j] for j in range(i) if reached[j].end <= record.start]
+        weight = (
+            PROVIDER_LATENCY_S.get(record.call.provider, 0.0)
+            if injected
+            else record.end - record.start
+        )
+        best.append(weight + max(before, default=0.0))
+    return max(best, default=0.0)
+
+
+@asynccontextmanager
+async def sandboxed_bot(
+    *,
+    platforms: Iterable[Platform] = PLATFORMS,
+    latency: bool = True,
+    **settings: Any,
+) -> AsyncIterator[Diagnoser]:
+    """A Diagnoser on the sandbox, with realistic latency injected at every emulator."""
+    diagnoser = await Diagnoser.start(Settings(sandbox=True, **settings), platforms=platforms)
+    assert diagnoser.sandbox is not None
+    if latency:
+        for platform, seconds in LATENCY_S.items():
+            diagnoser.sandbox.faults.set(platform, latency_s=seconds)
+    try:
+        yield diagnoser
+    finally:
+        await diagnoser.close()
+        if isinstance(diagnoser.gateway, ResilientGateway):
+            await diagnoser.gateway.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process now."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def cpu_s() -> float:
+    """User + system CPU seconds used by this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def emit(benchmark: str, **figures: object) -> None:
+    """Print the one JSON line of figures."""
+    print(json.dumps({"benchmark": benchmark, **figures}, sort_keys=False))
+
+
+def round_ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
