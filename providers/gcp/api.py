@@ -181,7 +181,7 @@ class CloudRunApi:
             "filter": metric_filter,
             "interval": {"start_time": start, "end_time": end},
             "aggregation": dict(aggregation),
-            "view": 1,  # TimeSeriesView.FULL: the points, not just the headers
+            "view": "FULL",  # the points, not only the series headers
         }
 
         async def first_page() -> Json:

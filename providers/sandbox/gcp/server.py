@@ -176,6 +176,8 @@ class Handlers:
                 metric, request.interval.start_time, request.interval.end_time
             )
         page, token = await _page(series, request, 1000, context)
+        if request.view == ListTimeSeriesRequest.TimeSeriesView.HEADERS:
+            page = [type(s)(metric=s.metric, resource=s.resource) for s in page]
         return ListTimeSeriesResponse(time_series=page, next_page_token=token)
 
 
