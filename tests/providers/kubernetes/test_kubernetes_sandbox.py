@@ -11,9 +11,11 @@ from kubernetes_asyncio.client import ApiClient, AppsV1Api, CoreV1Api
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.config import new_client_from_config
 
+from providers.registry import create_provider
 from providers.sandbox.faults import Faults
 from providers.sandbox.kubernetes import CONTEXT, KubernetesEmulator
-from tests.providers.kubernetes.k8s_support import NAMESPACES
+from providers.sandbox.runtime import Sandbox
+from tests.providers.kubernetes.k8s_support import NAMESPACES, run_component
 
 POD = "payments-worker-7c9d8f6b5-x2k9p"
 
@@ -171,3 +173,19 @@ def _token(sandbox: KubernetesEmulator) -> str:
     document = yaml.safe_load(sandbox.kubeconfig.read_text())
     token: str = document["users"][0]["user"]["token"]
     return token
+
+
+class TestSandboxRuntime:
+    """`Sandbox.start(["kubernetes"])` gives settings the provider registry can use as they are."""
+
+    async def test_registry_provider_diagnoses_through_the_runtime(self) -> None:
+        async with await Sandbox.start(["kubernetes"]) as sandbox:
+            settings = sandbox.provider_settings(request_timeout_s=5.0)
+            assert settings.kube_context == CONTEXT
+            provider = create_provider("kubernetes", settings)
+            try:
+                got = await run_component(provider, "orders-api", "pods")  # type: ignore[arg-type]
+            finally:
+                await provider.close()
+            assert sandbox.faults.total_calls("kubernetes") == 3
+        assert any("ImagePullBackOff" in text for text in got.texts())
