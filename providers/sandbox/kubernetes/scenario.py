@@ -111,6 +111,7 @@ def _fill(rng: random.Random) -> dict[str, object]:
         "slow": rng.randrange(520, 2400),
         "amount": f"{rng.randrange(100, 250_000) / 100:.2f}",
         "n": rng.randrange(100, 99_999),
+        "rows": rng.randrange(1, 5_000),
         "octet": rng.randrange(2, 254),
         "port": rng.randrange(30_000, 60_000),
     }
