@@ -25,7 +25,7 @@ def parse(msg: AlertMessage) -> DeployAlert | None:
     if status is None:
         return None
     labels: dict[str, str] = {}
-    for m in _LABEL.finditer(unlink(msg.all_text())):
+    for m in _LABEL.finditer(unlink(msg.all_text()).replace("*", "")):
         labels.setdefault(m.group("key").lower(), m.group("value"))
     raw = next((labels[k] for k in _SERVICE_KEYS if k in labels), None)
     service, env = service_and_env(raw) if raw else (None, None)

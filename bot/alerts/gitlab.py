@@ -10,7 +10,8 @@ from bot.alerts.names import env_of, repo_name, service_and_env, sha_in
 
 SOURCE = "gitlab"
 _PIPELINE = re.compile(
-    r"(?:(?P<project>[\w./ -]+?):\s+)?Pipeline\s+#\d+\s+(?:of (?:branch|tag)\s+\S+\s+by .*?\s+)?"
+    r"(?:(?P<project>[\w./-][\w./ -]{0,99}):\s+)?Pipeline\s+#\d+\s+"
+    r"(?:of (?:branch|tag)\s+\S{1,200}\s+by [^\n]{0,200}?\s+)?"
     r"has\s+(?P<status>passed with warnings|passed|failed|been canceled|canceled|succeeded)",
     re.I,
 )
@@ -30,9 +31,11 @@ def parse(msg: AlertMessage) -> DeployAlert | None:
     deploy = _DEPLOY.search(unlink(msg.text))
     if deploy and (is_gitlab or _JOB_LINE.search(msg.all_text())):
         return _deployment(msg, deploy)
+    if not is_gitlab:
+        return None
     for text in msg.texts():
-        m = _PIPELINE.search(unlink(text))
-        if m and is_gitlab:
+        m = _PIPELINE.search(unlink(text)) if "Pipeline" in text else None
+        if m:
             return _pipeline(msg, m, text)
     return None
 

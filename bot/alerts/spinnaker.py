@@ -14,7 +14,7 @@ _TITLE = re.compile(
     re.I,
 )
 _BODY = re.compile(
-    r"(?P<app>[\w.-]+)'s\s+(?P<pipeline>.+?)\s+pipeline\s+(?:has\s+|is\s+)?"
+    r"\b(?P<app>[\w.-]{1,100})'s\s+(?P<pipeline>[^\n]{1,200}?)\s+pipeline\s+(?:has\s+|is\s+)?"
     r"(?P<status>failed|completed successfully|starting|started)",
     re.I,
 )
