@@ -103,14 +103,7 @@ class KubeCluster:
         reply = await self.get(operation, send)
         if reply.status >= 300:
             raise translate(operation, reply)
-        try:
-            return json.loads(reply.body)
-        except ValueError as exc:
-            raise ProviderError(
-                f"Kubernetes API {operation} answered non-JSON",
-                provider=PROVIDER,
-                operation=operation,
-            ) from exc
+        return decode_json(operation, reply)
 
     def apps(self, client: ApiClient) -> AppsV1Api:
         """The apps/v1 API on `client`."""
@@ -175,6 +168,15 @@ def translate(operation: str, reply: Reply) -> ProviderError:
     if reply.status >= 500:
         return ProviderUnavailable(message, **kwargs)
     return ProviderError(message, **kwargs)
+
+
+def decode_json(operation: str, reply: Reply) -> Json:
+    """The reply's JSON body (a ProviderError when it is not JSON)."""
+    try:
+        return json.loads(reply.body)
+    except ValueError as exc:
+        message = f"Kubernetes API {operation} answered non-JSON"
+        raise ProviderError(message, provider=PROVIDER, operation=operation) from exc
 
 
 def status_message(reply: Reply) -> str:

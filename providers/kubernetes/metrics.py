@@ -6,7 +6,6 @@ import asyncio
 from datetime import datetime
 
 from providers.base import CollectContext
-from providers.errors import ProviderNotFound, ProviderUnavailable
 from providers.kubernetes.quantity import format_bytes, parse_quantity
 from providers.kubernetes.workload import (
     Obj,
@@ -25,13 +24,10 @@ NO_METRICS_SERVER = "metrics-server not installed: no usage metrics"
 async def collect_metrics(ctx: CollectContext, w: Workload) -> list[Evidence]:
     """Memory and CPU usage per container; a labelled partial result without metrics-server."""
     deployment = await fetch_deployment(ctx, w)
-    try:
-        samples, rollout = await asyncio.gather(
-            fetch_pod_metrics(ctx, w, deployment), fetch_rollout(ctx, w)
-        )
-    except (ProviderNotFound, ProviderUnavailable) as exc:
-        if exc.operation != "pod_metrics":
-            raise
+    samples, rollout = await asyncio.gather(
+        fetch_pod_metrics(ctx, w, deployment), fetch_rollout(ctx, w)
+    )
+    if samples is None:
         ctx.note(NO_METRICS_SERVER)
         return []
     pods = {str(p["metadata"]["name"]): p for p in rollout.new_pods()}

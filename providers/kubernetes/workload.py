@@ -16,7 +16,7 @@ from typing import Any
 
 from providers.base import CollectContext
 from providers.gateway import Call, Json
-from providers.kubernetes.api import PROVIDER, KubeCluster, Send, translate
+from providers.kubernetes.api import PROVIDER, KubeCluster, Send, decode_json, translate
 
 REVISION = "deployment.kubernetes.io/revision"
 TEMPLATE_HASH = "pod-template-hash"
@@ -198,9 +198,26 @@ def _owned_by(obj: Obj, uid: object) -> bool:
     return uid is None or any(ref.get("uid") == uid for ref in refs)
 
 
-async def fetch_pod_metrics(ctx: CollectContext, w: Workload, deployment: Obj) -> list[Obj]:
-    """metrics.k8s.io PodMetrics for the Deployment's pods (ProviderNotFound if absent)."""
-    return await _list(ctx, w, "pod_metrics", deployment)
+async def fetch_pod_metrics(ctx: CollectContext, w: Workload, deployment: Obj) -> list[Obj] | None:
+    """metrics.k8s.io PodMetrics for the Deployment's pods; None when the metrics API is absent.
+
+    Absence (404, or 503 from an APIService with no metrics-server behind it) is an
+    answer, not a failure: it is cached like one and never retried.
+    """
+    selector = selector_of(deployment)
+    params = {"namespace": w.namespace, "labelSelector": selector}
+
+    async def send() -> Json:
+        reply = await w.cluster.get("pod_metrics", _list_request(w, "pod_metrics", selector))
+        if reply.status in (404, 503):
+            return {"absent": True}
+        if reply.status >= 300:
+            raise translate("pod_metrics", reply)
+        return {"items": decode_json("pod_metrics", reply).get("items") or []}
+
+    rollout = f"rev{revision_of(deployment)}"
+    value = await _fetch(ctx, w, "pod_metrics", params, ttl_s=TTL_LIST, rollout=rollout, fn=send)
+    return None if value.get("absent") else list(value["items"])
 
 
 async def fetch_events(
