@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from providers.aws import names
@@ -25,6 +25,8 @@ _PREFIX = {
     "ec2": "ec2",
 }
 _MAX_DESCRIBE_TASKS = 100  # DescribeTasks takes at most 100 ARNs
+_LOG_STEP_S = 15  # the logs' cache TTL: a repeat within it asks the same question
+_METRIC_STEP_S = 60  # one metric period
 
 
 class EcsApi:
@@ -45,7 +47,9 @@ class EcsApi:
         *,
         ttl_s: float,
         rollout: str | None,
+        shape: Callable[[Json], Json] | None = None,
     ) -> Json:
+        """One call through the gateway; `shape` trims the answer before it is cached."""
         action = f"{_PREFIX[service]}:{operation}"
         call = Call(
             provider="aws",
@@ -59,11 +63,12 @@ class EcsApi:
 
         async def run() -> Json:
             client = await self.clients.client(service, self.region)
-            return await call_api(
+            answer = await call_api(
                 action,
                 lambda: getattr(client, method)(**params),
                 timeout_s=self.clients.settings.request_timeout_s,
             )
+            return shape(answer) if shape is not None else answer
 
         return await ctx.fetch(call, run)
 
@@ -93,11 +98,12 @@ class EcsApi:
             {"taskDefinition": arn},
             ttl_s=3600,
             rollout=rollout,
+            shape=without_values,
         )
         return dict(answer["taskDefinition"])
 
     async def service_tasks(self, ctx: CollectContext, rollout: str | None) -> list[Obj]:
-        """stopped and running tasks (ListTasks x2 concurrently, then DescribeTasks)."""
+        """Stopped and running tasks (ListTasks x2 concurrently, then DescribeTasks)."""
         stopped, running = await asyncio.gather(
             self._task_arns(ctx, "STOPPED", rollout), self._task_arns(ctx, "RUNNING", rollout)
         )
@@ -105,7 +111,9 @@ class EcsApi:
         if not arns:
             return []
         params = {"cluster": self.location.cluster, "tasks": arns}
-        answer = await self._call(ctx, "ecs", "DescribeTasks", params, ttl_s=10, rollout=rollout)
+        answer = await self._call(
+            ctx, "ecs", "DescribeTasks", params, ttl_s=10, rollout=rollout, shape=without_values
+        )
         # Tasks a service starts carry group "service:<name>"; keep only this service's.
         group = f"service:{self.location.service}"
         return [t for t in answer.get("tasks", []) if t.get("group") == group]
@@ -131,11 +139,12 @@ class EcsApi:
         from_head: bool = False,
     ) -> list[Obj]:
         """The newest (or, from the head, the first) `limit` events of one stream in the window."""
+        window = round_window(ctx, _LOG_STEP_S)
         params = {
             "logGroupName": names.log_group(group),
             "logStreamName": names.log_stream(stream),
-            "startTime": _ms(ctx.since),
-            "endTime": _ms(ctx.until),
+            "startTime": _ms(window[0]),
+            "endTime": _ms(window[1]),
             "limit": limit,
             "startFromHead": from_head,
         }
@@ -146,10 +155,11 @@ class EcsApi:
         self, ctx: CollectContext, queries: Sequence[Obj], rollout: str | None
     ) -> list[Obj]:
         """GetMetricData over the diagnosis window (one page; 100 points per series)."""
+        since, until = round_window(ctx, _METRIC_STEP_S)
         params = {
             "MetricDataQueries": list(queries),
-            "StartTime": ctx.since,
-            "EndTime": ctx.until,
+            "StartTime": since,
+            "EndTime": until,
             "ScanBy": "TimestampDescending",
         }
         answer = await self._call(
@@ -232,6 +242,31 @@ class EcsApi:
             ctx, "ec2", "DescribeVpcEndpoints", params, ttl_s=300, rollout=rollout
         )
         return list(answer.get("VpcEndpoints", []))
+
+
+def round_window(ctx: CollectContext, step_s: int) -> tuple[datetime, datetime]:
+    """The window widened to whole steps, so repeated diagnoses make identical (cacheable) calls."""
+    since = int(ctx.since.timestamp()) // step_s * step_s
+    until = -(-int(ctx.until.timestamp() + 1) // step_s) * step_s
+    return (
+        datetime.fromtimestamp(since, tz=ctx.since.tzinfo or UTC),
+        datetime.fromtimestamp(until, tz=ctx.until.tzinfo or UTC),
+    )
+
+
+def without_values(answer: Json) -> Json:
+    """Environment and secret entries keep their names only, before anything is cached."""
+    if isinstance(answer, dict):
+        out: dict[str, Json] = {}
+        for key, value in answer.items():
+            if key in ("environment", "secrets") and isinstance(value, list):
+                out[key] = [{"name": e.get("name")} for e in value if isinstance(e, dict)]
+            elif key != "repositoryCredentials":
+                out[key] = without_values(value)
+        return out
+    if isinstance(answer, list):
+        return [without_values(v) for v in answer]
+    return answer
 
 
 def _ms(moment: datetime) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
@@ -10,7 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from providers.aws import names
+from providers.aws.api import round_window
 from providers.aws.clients import is_loopback, to_json, translate_client_error
+from providers.base import CollectContext
 from providers.errors import (
     ConfigError,
     ProviderError,
@@ -19,7 +21,8 @@ from providers.errors import (
     ProviderThrottled,
     ProviderUnavailable,
 )
-from providers.model import EcsLocation
+from providers.gateway import DirectGateway
+from providers.model import EcsLocation, ServiceTarget
 
 
 def client_error(code: str, status: int = 400) -> ClientError:
@@ -69,6 +72,23 @@ class TestJsonShape:
             "a": ["2026-01-02T03:04:05+00:00"],
             "b": [1, "x"],
         }
+
+
+class TestWindow:
+    """Calls made a few seconds apart ask the same question, so a cache can answer them."""
+
+    def test_nearby_windows_round_to_the_same_step(self) -> None:
+        def ctx(second: int) -> CollectContext:
+            until = datetime(2026, 1, 1, 12, 0, second, tzinfo=UTC)
+            target = ServiceTarget("s", "ecs", EcsLocation("prod", "s", "us-east-1"))
+            return CollectContext(
+                target, "basic", until - timedelta(hours=1), until, DirectGateway()
+            )
+
+        assert round_window(ctx(31), 15) == round_window(ctx(44), 15)
+        since, until = round_window(ctx(31), 15)
+        assert since <= ctx(31).since
+        assert until >= ctx(31).until
 
 
 class TestNames:

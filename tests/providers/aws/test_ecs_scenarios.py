@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from providers.base import CollectContext
 from providers.errors import ProviderNotFound
+from providers.gateway import Call, Fetched, Json
 from providers.model import Evidence
 from tests.providers.aws.conftest import AwsSandbox, Collect, context
 
@@ -170,3 +176,45 @@ class TestNetwork:
         reach = next(e for e in evidence if "lb_can_reach" in e.attributes)
         assert reach.attributes["lb_can_reach"] is True
         assert reach.attributes["container_port"] == 3000
+
+
+class RecordingGateway:
+    """A gateway that keeps every value it would cache (what Redis would hold)."""
+
+    def __init__(self) -> None:
+        self.values: list[object] = []
+        self.calls: list[Call] = []
+
+    async def fetch(
+        self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
+    ) -> Fetched:
+        value = await fn()
+        self.calls.append(call)
+        self.values.append(value)
+        return Fetched(value)
+
+
+class TestWhatIsCached:
+    """Answers handed to the gateway are JSON and carry no environment or secret values."""
+
+    async def test_no_env_values_reach_the_cache(self, aws: AwsSandbox) -> None:
+        gateway = RecordingGateway()
+        target = aws.target("checkout-api")
+        now = datetime.now(UTC)
+        ctx = CollectContext(target, "comprehensive", now - timedelta(hours=1), now, gateway)
+        for component in aws.provider.components(target):
+            await component.collect(ctx.for_component())
+        json.dumps(gateway.values)  # raises if anything is not JSON-shaped
+        definition = json.dumps(
+            [
+                v
+                for c, v in zip(gateway.calls, gateway.values, strict=True)
+                if c.operation == "ecs:DescribeTaskDefinition"
+            ]
+        )
+        assert "NODE_ENV" in definition
+        assert "production" not in definition  # NODE_ENV's value
+        assert "parameter/STRIPE_API_KEY" not in definition  # the secret's valueFrom
+        rollouts = {c.rollout for c in gateway.calls if c.operation != "ecs:DescribeServices"}
+        assert len(rollouts) == 1
+        assert next(iter(rollouts)).startswith("checkout-api:7@ecs-svc/")  # type: ignore[union-attr]
