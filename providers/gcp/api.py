@@ -23,6 +23,7 @@ from providers.errors import (
     ProviderUnavailable,
 )
 from providers.gateway import Json
+from providers.gcp.clients import GcpClients
 from providers.gcp.entries import entry_to_json
 
 T = TypeVar("T")
@@ -94,19 +95,16 @@ class CloudRunApi:
     """One RPC per method over lazily built clients (no credentials needed until a call)."""
 
     def __init__(self, *, endpoint: str | None, timeout_s: float) -> None:
-        self._endpoint = endpoint
+        self._clients = GcpClients(endpoint=endpoint)
         self._timeout_s = timeout_s
-        self._clients: dict[str, Any] = {}
-        self._channel: Any = None
         self._log_mask = True
 
     async def get_service(self, path: str) -> Json:
         """run.v2 Services.GetService."""
         return await self._call(
             "run.GetService",
-            lambda: self._client("services").get_service(
-                name=path, retry=None, timeout=self._timeout_s
-            ),
+            "services",
+            lambda client: client.get_service(name=path, retry=None, timeout=self._timeout_s),
             message_to_json,
         )
 
@@ -114,9 +112,8 @@ class CloudRunApi:
         """run.v2 Revisions.GetRevision."""
         return await self._call(
             "run.GetRevision",
-            lambda: self._client("revisions").get_revision(
-                name=path, retry=None, timeout=self._timeout_s
-            ),
+            "revisions",
+            lambda client: client.get_revision(name=path, retry=None, timeout=self._timeout_s),
             message_to_json,
         )
 
@@ -124,14 +121,14 @@ class CloudRunApi:
         """run.v2 Revisions.ListRevisions, first page only (newest revisions first)."""
         request = {"parent": service_path, "page_size": page_size}
 
-        async def first_page() -> Json:
-            pager = await self._client("revisions").list_revisions(
+        async def first_page(client: Any) -> Json:
+            pager = await client.list_revisions(
                 request=request, retry=None, timeout=self._timeout_s
             )
             # A pager delegates attributes to its current page's response.
             return [message_to_json(r) for r in pager.revisions]
 
-        return await self._call("run.ListRevisions", first_page, lambda value: value)
+        return await self._call("run.ListRevisions", "revisions", first_page)
 
     async def list_log_entries(
         self, project: str, log_filter: str, page_size: int, page_token: str
@@ -145,8 +142,7 @@ class CloudRunApi:
             "page_token": page_token,
         }
 
-        async def one_page() -> Json:
-            client = self._client("logging")
+        async def one_page(client: Any) -> Json:
             masked = (("x-goog-fieldmask", LOG_FIELD_MASK),) if self._log_mask else ()
             try:
                 pager = await client.list_log_entries(
@@ -165,7 +161,7 @@ class CloudRunApi:
                 "next_page_token": pager.next_page_token,
             }
 
-        return await self._call("logging.ListLogEntries", one_page, lambda value: value)
+        return await self._call("logging.ListLogEntries", "logging", one_page)
 
     async def list_time_series(
         self,
@@ -184,72 +180,28 @@ class CloudRunApi:
             "view": "FULL",  # the points, not only the series headers
         }
 
-        async def first_page() -> Json:
-            pager = await self._client("monitoring").list_time_series(
+        async def first_page(client: Any) -> Json:
+            pager = await client.list_time_series(
                 request=request, retry=None, timeout=self._timeout_s
             )
             return [message_to_json(s) for s in pager.time_series]
 
-        return await self._call("monitoring.ListTimeSeries", first_page, lambda value: value)
+        return await self._call("monitoring.ListTimeSeries", "monitoring", first_page)
 
     async def close(self) -> None:
-        """Close the transports (or the one shared sandbox channel)."""
-        clients, self._clients = self._clients, {}
-        if self._channel is not None:
-            channel, self._channel = self._channel, None
-            await channel.close()
-            return
-        for client in clients.values():
-            await client.transport.close()
+        """Close the clients' channels."""
+        await self._clients.close()
 
     async def _call(
-        self, operation: str, rpc: Callable[[], Awaitable[T]], convert: Callable[[T], Json]
+        self,
+        operation: str,
+        kind: str,
+        invoke: Callable[[Any], Awaitable[T]],
+        convert: Callable[[T], Json] = lambda value: value,
     ) -> Json:
         try:
-            return convert(await rpc())
+            return convert(await invoke(await self._clients.get(kind)))
         except ProviderError:
             raise
         except (gexc.GoogleAPIError, auth_exc.GoogleAuthError, TimeoutError) as exc:
             raise translate(exc, operation) from exc
-
-    def _client(self, kind: str) -> Any:
-        client = self._clients.get(kind)
-        if client is None:
-            client = self._clients[kind] = self._build(kind)
-        return client
-
-    def _build(self, kind: str) -> Any:
-        from google.cloud.logging_v2.services.logging_service_v2 import (
-            LoggingServiceV2AsyncClient,
-        )
-        from google.cloud.logging_v2.services.logging_service_v2.transports import (
-            LoggingServiceV2GrpcAsyncIOTransport,
-        )
-        from google.cloud.monitoring_v3.services.metric_service import MetricServiceAsyncClient
-        from google.cloud.monitoring_v3.services.metric_service.transports import (
-            MetricServiceGrpcAsyncIOTransport,
-        )
-        from google.cloud.run_v2.services.revisions import RevisionsAsyncClient
-        from google.cloud.run_v2.services.revisions.transports import (
-            RevisionsGrpcAsyncIOTransport,
-        )
-        from google.cloud.run_v2.services.services import ServicesAsyncClient
-        from google.cloud.run_v2.services.services.transports import (
-            ServicesGrpcAsyncIOTransport,
-        )
-
-        clients: dict[str, tuple[Any, Any]] = {
-            "services": (ServicesAsyncClient, ServicesGrpcAsyncIOTransport),
-            "revisions": (RevisionsAsyncClient, RevisionsGrpcAsyncIOTransport),
-            "logging": (LoggingServiceV2AsyncClient, LoggingServiceV2GrpcAsyncIOTransport),
-            "monitoring": (MetricServiceAsyncClient, MetricServiceGrpcAsyncIOTransport),
-        }
-        client_type, transport_type = clients[kind]
-        if self._endpoint is None:
-            # Application Default Credentials and Google's own endpoints.
-            return client_type()
-        if self._channel is None:
-            import grpc
-
-            self._channel = grpc.aio.insecure_channel(self._endpoint)
-        return client_type(transport=transport_type(channel=self._channel))

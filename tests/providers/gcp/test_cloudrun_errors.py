@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from providers.errors import (
@@ -109,6 +111,21 @@ class TestNames:
         with pytest.raises(ConfigError):
             provider.components(target(service, project, region))
         assert faults.total_calls("gcp") == 0
+
+    async def test_missing_credentials_are_a_labelled_permission_error(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        # No ADC anywhere: no key file, an empty gcloud config, no metadata-server probe.
+        monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+        monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))
+        monkeypatch.setenv("NO_GCE_CHECK", "true")
+        real = create(ProviderSettings())
+        service = next(c for c in real.components(target("search-frontend")) if c.name == "service")
+        try:
+            with pytest.raises(ProviderPermissionDenied, match="Application Default Credentials"):
+                await service.collect(context(target("search-frontend")))
+        finally:
+            await real.close()
 
     def test_no_credentials_are_needed_until_a_call(self) -> None:
         provider = create(ProviderSettings())
