@@ -142,6 +142,18 @@ class TestConnection:
             await run_component(provider, "ledger", "status")
         await provider.close()
 
+    async def test_kubeconfig_env_is_the_default_location(
+        self, k8s_sandbox: KubernetesEmulator, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+        monkeypatch.setenv("KUBECONFIG", str(k8s_sandbox.kubeconfig))
+        provider = create(ProviderSettings())
+        try:
+            got = await run_component(provider, "ledger", "status")
+        finally:
+            await provider.close()
+        assert got.evidence[0].attributes["revision"] == "5"
+
     async def test_in_cluster_without_a_service_account_is_a_config_error(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from providers.base import CollectContext
+from providers.gateway import DirectGateway
+from providers.kubernetes import KubernetesProvider
 from providers.sandbox.kubernetes import KubernetesEmulator
-from tests.providers.kubernetes.k8s_support import Collect
+from tests.providers.kubernetes.k8s_support import Collect, k8s_target
 
 POD_A = "payments-worker-7c9d8f6b5-x2k9p"
 POD_B = "payments-worker-7c9d8f6b5-m4q7t"
@@ -76,3 +79,39 @@ class TestContainerLogs:
         assert got.evidence
         assert all("\ufffd" in e.text for e in got.evidence)
         assert all(e.timestamp is None for e in got.evidence)
+
+
+class TestContainerChoice:
+    """In multi-container pods the troubled container is read, or the one the catalog names."""
+
+    @staticmethod
+    def _add_sidecar(sandbox: KubernetesEmulator) -> None:
+        for pod in sandbox.state.of_kind("Pod", "payments"):
+            if pod["metadata"]["name"] in (POD_A, POD_B):
+                pod["spec"]["containers"].append({"name": "istio-proxy", "image": "istio/proxyv2"})
+                pod["status"]["containerStatuses"].append(
+                    {"name": "istio-proxy", "image": "istio/proxyv2", "imageID": "", "ready": True,
+                     "restartCount": 0, "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}
+                )  # fmt: skip
+                sandbox.put_log("payments", pod["metadata"]["name"], "istio-proxy", b"envoy ok\n")
+
+    async def test_the_troubled_container_is_read_not_the_sidecar(
+        self, collect: Collect, k8s_sandbox: KubernetesEmulator
+    ) -> None:
+        self._add_sidecar(k8s_sandbox)
+        got = await collect("payments-worker", "logs")
+        assert {e.attributes["container"] for e in got.evidence} == {"app"}
+
+    async def test_the_catalog_container_is_read_when_named(
+        self, k8s_provider: KubernetesProvider, k8s_sandbox: KubernetesEmulator
+    ) -> None:
+        self._add_sidecar(k8s_sandbox)
+        target = k8s_target("payments-worker", container="istio-proxy")
+        now = datetime.now(UTC)
+        ctx = CollectContext(target, "basic", now - timedelta(hours=1), now, DirectGateway())
+        logs = next(c for c in k8s_provider.components(target) if c.name == "logs")
+        evidence = await logs.collect(ctx)
+        assert [(e.attributes["container"], e.text) for e in evidence] == [
+            ("istio-proxy", "envoy ok"),
+            ("istio-proxy", "envoy ok"),
+        ]
