@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from providers.base import CollectContext
+from providers.errors import ProviderError
 from providers.gateway import Json
 from providers.gcp.calls import CloudRunCalls
 from providers.gcp.spec import (
@@ -28,7 +29,13 @@ Facts = dict[str, AttributeValue]
 async def collect_service(calls: CloudRunCalls, ctx: CollectContext) -> list[Evidence]:
     """Conditions, terminal condition, latest created vs ready revision, traffic split."""
     service, rollout = await calls.rollout(ctx)
-    revision = await calls.revision(ctx, rollout, rollout) if rollout else {}
+    revision: Json = {}
+    if rollout:
+        try:
+            revision = await calls.revision(ctx, rollout, rollout)
+        except ProviderError as exc:
+            # The service's own status matters more than when the rollout began.
+            ctx.note(f"rollout start unknown: {exc}")
     started = parse_time(revision.get("create_time"))
     ready = short_name(str(service.get("latest_ready_revision", ""))) or "(none)"
     facts: Facts = {"revision": rollout, "latest_ready_revision": ready}

@@ -63,6 +63,11 @@ class ScenarioSet:
         self.files = {path.stem: path for path in sorted(directory.glob("*.yml"))}
         self._built: dict[str, CloudRunScenario] = {}
 
+    def add(self, path: Path) -> None:
+        """Serve one more scenario file (named after its service), e.g. a test's own."""
+        self.files[path.stem] = path
+        self._built.pop(path.stem, None)
+
     def get(self, service: str) -> CloudRunScenario | None:
         """The scenario of `service`, or None when the sandbox has no such service."""
         scenario = self._built.get(service)

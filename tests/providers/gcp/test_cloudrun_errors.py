@@ -131,3 +131,19 @@ class TestNames:
         provider = create(ProviderSettings())
         names = [c.name for c in provider.components(target("search-frontend"))]
         assert names[:4] == ["service", "revision", "logs", "metrics"]
+
+
+class TestServiceWithoutRevision:
+    """The service's status survives a failing GetRevision; only the rollout time is lost."""
+
+    async def test_service_status_without_rollout_start(
+        self, collect: Collect, faults: Faults
+    ) -> None:
+        faults.set("gcp", "GetRevision", down=True)
+        notes: list[str] = []
+        outcomes = await collect("profile-svc", notes=notes)
+        service = evidence(outcomes, "service")
+        assert "rollout_started" not in service[0].attributes
+        assert service[0].attributes["revision"] == "profile-svc-00008-zt5"
+        assert any("rollout start unknown" in note for note in notes)
+        assert isinstance(outcomes["revision"], ProviderUnavailable)
