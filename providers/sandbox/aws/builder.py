@@ -12,6 +12,7 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]  # no stubs; pyproject lists aioboto3 only
 
 from providers.sandbox import moto_gaps
+from providers.sandbox.aws.telemetry import Stream, write_logs, write_metrics
 
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 PREVIOUS_DEPLOYMENT = "ecs-svc/6152046583301112301"
@@ -152,9 +153,28 @@ class ServiceBuild:
             self._target_health(tg_arn, port)
         self._deployments_and_events(definition["taskDefinitionArn"])
         rng = random.Random(zlib.crc32(self.name.encode()))
+        streams = [
+            Stream(arn.rsplit("/", 1)[-1], self._stop_time(i) if status == "stopped" else None)
+            for i, (arn, _, status) in enumerate(self.tasks)
+        ]
         if self.svc.get("logs"):
-            self._logs(rng)
-        self._metrics(rng)
+            write_logs(
+                self.clients["logs"],
+                service=self.name,
+                spec=self.svc["logs"],
+                streams=streams,
+                now=self.now,
+                rng=rng,
+                fill=self.fill,
+            )
+        write_metrics(
+            self.clients["cloudwatch"],
+            cluster=self.cluster,
+            service=self.name,
+            ramps=self.svc["metrics"],
+            now=self.now,
+            rng=rng,
+        )
 
     def _task_definition(self) -> Spec:
         svc, name = self.svc, self.name
@@ -295,72 +315,3 @@ class ServiceBuild:
             for i, (line, task) in enumerate(zip(lines, itertools.cycle(ids), strict=False))
         ]
         moto_gaps.set_service_events(self.region, self.cluster, self.name, events)
-
-    def _logs(self, rng: random.Random) -> None:
-        logs, group = self.clients["logs"], f"/ecs/{self.name}"
-        logs.create_log_group(logGroupName=group)
-        for index, (arn, _, status) in enumerate(self.tasks):
-            stream = f"ecs/{self.name}/{arn.rsplit('/', 1)[-1]}"
-            logs.create_log_stream(logGroupName=group, logStreamName=stream)
-            stopped = status == "stopped"
-            end = self._stop_time(index) if stopped else self.now - timedelta(seconds=5)
-            lines = log_lines(self.svc["logs"], rng, self.fill, final=stopped)
-            start = end - timedelta(minutes=4 if stopped else 1.5)
-            step = (end - start) / len(lines)
-            events = [
-                {"timestamp": int((start + step * i).timestamp() * 1000), "message": line}
-                for i, line in enumerate(lines)
-            ]
-            logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
-
-    def _metrics(self, rng: random.Random) -> None:
-        dimensions = [
-            {"Name": "ClusterName", "Value": self.cluster},
-            {"Name": "ServiceName", "Value": self.name},
-        ]
-        data = []
-        for metric, key in (("CPUUtilization", "cpu"), ("MemoryUtilization", "memory")):
-            ramp = self.svc["metrics"][key]
-            for minute in range(30 if ramp else 0):
-                value = ramp[0] + (ramp[1] - ramp[0]) * minute / 29
-                at = self.now - timedelta(minutes=30 - minute)
-                for sample in (value, value * rng.uniform(0.8, 0.95)):  # max and a lower one
-                    data.append(
-                        {
-                            "MetricName": metric,
-                            "Dimensions": dimensions,
-                            "Timestamp": at,
-                            "Value": sample,
-                            "Unit": "Percent",
-                        }
-                    )
-        for i in range(0, len(data), 500):
-            self.clients["cloudwatch"].put_metric_data(
-                Namespace="AWS/ECS", MetricData=data[i : i + 500]
-            )
-
-
-def log_lines(spec: Spec, rng: random.Random, fill: dict[str, str], *, final: bool) -> list[str]:
-    """Startup lines, hundreds of ordinary ones with the telling ones among them, last words."""
-    total = int(spec["lines_per_task"])
-    periodic = spec.get("periodic") or {}
-    rising = spec.get("rising")
-    out = [line.format_map({**fill, "n": rng.randint(7, 99)}) for line in spec["startup"]]
-    while len(out) < total:
-        i = len(out)
-        values = {
-            **fill,
-            "n": rng.randint(1, 999),
-            "ms": rng.randint(3, 480),
-            "id": f"{rng.getrandbits(32):08x}",
-            "mib": int(180 + 320 * i / total),
-        }
-        if rising and i % 12 == 0:
-            out.append(rising.format_map(values))
-        elif periodic and i % int(periodic["every"]) == 0:
-            out.append(rng.choice(periodic["lines"]).format_map(values))
-        else:
-            out.append(rng.choice(spec["ordinary"]).format_map(values))
-    if final:
-        out += [line.format_map({**fill, "n": rng.randint(7, 99)}) for line in spec["final"]]
-    return out
