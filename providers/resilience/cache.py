@@ -1,7 +1,10 @@
 """Two cache levels: L1 an in-process LRU bounded in bytes, L2 Redis with zlib-compressed values.
 
-Values are JSON-shaped; both levels store them as bytes, so their size is known
-and a hit hands every caller its own copy. Expiry follows each call's TTL.
+L1 holds hot values decoded, so a hit costs no parsing; every caller shares the
+one value, which is read-only by contract (DirectGateway and the per-diagnosis
+memo share values the same way). Its budget counts each value's JSON size;
+maintenance turns entries that have not been read for a while into compressed
+bytes, decoded again on their next hit. L2 holds zlib-compressed JSON.
 """
 
 from __future__ import annotations
@@ -42,9 +45,11 @@ def decode(blob: bytes) -> Json:
 
 @dataclass(slots=True)
 class _Entry:
-    blob: bytes
-    compressed: bool
-    stored_at: float
+    value: Json | _Missing  # MISSING while the entry is held compressed
+    packed: bytes | None  # zlib-compressed JSON of a cold entry
+    size: int  # bytes charged to the budget
+    json_size: int
+    used_at: float
     expires_at: float
 
 
@@ -61,33 +66,39 @@ class MemoryCache:
         return len(self._entries)
 
     def get(self, key: str) -> Json | _Missing:
-        """The cached value, or MISSING when absent or expired."""
+        """The cached value (shared, read-only), or MISSING when absent or expired."""
         entry = self._entries.get(key)
         if entry is None:
             return MISSING
-        if entry.expires_at <= self._clock.now():
+        now = self._clock.now()
+        if entry.expires_at <= now:
             self._drop(key)
             return MISSING
         self._entries.move_to_end(key)
-        blob = zlib.decompress(entry.blob) if entry.compressed else entry.blob
-        return decode(blob)
+        entry.used_at = now
+        if entry.packed is not None:  # cold: decode once, hot again
+            entry.value = decode(zlib.decompress(entry.packed))
+            entry.packed = None
+            self._charge(entry, entry.json_size)
+        return entry.value
 
-    def put(self, key: str, value: Json, ttl_s: float) -> None:
-        """Store `value` for `ttl_s` seconds (values larger than the whole cache are skipped)."""
-        self.put_blob(key, encode(value), ttl_s)
+    def put(self, key: str, value: Json, ttl_s: float, *, size: int | None = None) -> None:
+        """Store `value` for `ttl_s` seconds; `size` is its JSON length when already known.
 
-    def put_blob(self, key: str, blob: bytes, ttl_s: float) -> None:
-        """Store already-encoded JSON bytes."""
-        if ttl_s <= 0 or len(blob) > self.max_bytes:
+        Values larger than the whole budget, and zero TTLs, are not stored.
+        """
+        if ttl_s <= 0:
+            return
+        json_size = size if size is not None else len(encode(value))
+        if json_size > self.max_bytes:
             return
         if key in self._entries:
             self._drop(key)
         now = self._clock.now()
-        self._entries[key] = _Entry(blob, False, now, now + ttl_s)
-        self.bytes += len(blob)
+        self._entries[key] = _Entry(value, None, json_size, json_size, now, now + ttl_s)
+        self.bytes += json_size
         while self.bytes > self.max_bytes:
-            oldest = next(iter(self._entries))
-            self._drop(oldest)
+            self._drop(next(iter(self._entries)))
 
     def evict_expired(self) -> int:
         """Drop expired entries; return how many went."""
@@ -98,21 +109,19 @@ class MemoryCache:
         return len(expired)
 
     def compress_older_than(self, age_s: float) -> int:
-        """zlib-compress entries stored more than `age_s` ago; return bytes saved."""
+        """Hold entries unread for `age_s` as compressed JSON; return bytes saved."""
         cutoff = self._clock.now() - age_s
         saved = 0
         for entry in self._entries.values():
-            if (
-                entry.compressed
-                or entry.stored_at > cutoff
-                or len(entry.blob) < _COMPRESS_MIN_BYTES
-            ):
+            if entry.packed is not None or entry.used_at > cutoff:
                 continue
-            packed = zlib.compress(entry.blob, 6)
-            if len(packed) < len(entry.blob):
-                saved += len(entry.blob) - len(packed)
-                entry.blob, entry.compressed = packed, True
-        self.bytes -= saved
+            if entry.json_size < _COMPRESS_MIN_BYTES:
+                continue
+            packed = zlib.compress(encode(entry.value), 6)
+            if len(packed) < entry.json_size:
+                saved += entry.size - len(packed)
+                entry.value, entry.packed = MISSING, packed
+                self._charge(entry, len(packed))
         return saved
 
     def clear(self) -> None:
@@ -120,9 +129,13 @@ class MemoryCache:
         self._entries.clear()
         self.bytes = 0
 
+    def _charge(self, entry: _Entry, size: int) -> None:
+        self.bytes += size - entry.size
+        entry.size = size
+
     def _drop(self, key: str) -> None:
         entry = self._entries.pop(key)
-        self.bytes -= len(entry.blob)
+        self.bytes -= entry.size
 
 
 class RedisCache:

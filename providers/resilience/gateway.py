@@ -57,7 +57,7 @@ class ResilientGateway:
         self._max_ttl_s = max_ttl_s
         self.l1 = MemoryCache(clock=self.clock, max_bytes=l1_max_bytes)
         self.breakers = Breakers(clock=self.clock, policy=breaker, on_change=self._breaker_changed)
-        self._local: LocalFlights[tuple[bytes, Level]] = LocalFlights(self.clock)
+        self._local: LocalFlights[tuple[Json, Level]] = LocalFlights(self.clock)
         self.link: RedisLink | None = None
         self._l2: RedisCache | None = None
         self._shared: RedisFlights | None = None
@@ -88,11 +88,11 @@ class ResilientGateway:
         if value is not MISSING:
             self._count(call, "l1")
             return Fetched(value, cached=True)
-        (blob, level), joined = await self._local.run(
+        (value, level), joined = await self._local.run(
             key, lambda: self._flight(call, fn, deadline), deadline=deadline
         )
         self._count(call, "shared" if joined else level)
-        return Fetched(decode(blob), cached=joined or level == "l2")
+        return Fetched(value, cached=joined or level == "l2")
 
     def breaker_states(self) -> dict[str, State]:
         """Each endpoint's breaker state."""
@@ -111,33 +111,42 @@ class ResilientGateway:
 
     async def _flight(
         self, call: Call, fn: Callable[[], Awaitable[Json]], deadline: float | None
-    ) -> tuple[bytes, Level]:
+    ) -> tuple[Json, Level]:
         """One process's flight: L2, then (across replicas) one caller makes the call."""
         key = call.key()
         ttl = min(call.ttl_s, self._max_ttl_s)
         if self._l2 is not None:
             blob = await self._l2.get(key)
             if blob is not None:
-                self.l1.put_blob(key, blob, ttl)
-                return blob, "l2"
-        if self._shared is not None and self.link is not None and self.link.usable():
+                value = decode(blob)
+                self.l1.put(key, value, ttl, size=len(blob))
+                return value, "l2"
+        if self._shared is not None and self._l2 is not None and self._shared_usable():
             l2 = self._l2
-            assert l2 is not None
+            made: list[Json] = []
+
+            async def lead() -> bytes:
+                value, blob = await self._call(call, fn, deadline)
+                made.append(value)
+                return blob
+
             blob, joined = await self._shared.run(
-                key,
-                lambda: self._call(call, fn, deadline),
-                deadline=deadline,
-                peek=lambda: l2.get(key),
+                key, lead, deadline=deadline, peek=lambda: l2.get(key)
             )
-            level: Level = "l2" if joined else "miss"
+            value = made[0] if made else decode(blob)
+            level: Level = "l2" if joined or not made else "miss"
         else:
-            blob, level = await self._call(call, fn, deadline), "miss"
-        self.l1.put_blob(key, blob, ttl)
-        return blob, level
+            value, blob = await self._call(call, fn, deadline)
+            level = "miss"
+        self.l1.put(key, value, ttl, size=len(blob))
+        return value, level
+
+    def _shared_usable(self) -> bool:
+        return self.link is not None and self.link.usable()
 
     async def _call(
         self, call: Call, fn: Callable[[], Awaitable[Json]], deadline: float | None
-    ) -> bytes:
+    ) -> tuple[Json, bytes]:
         """The platform call with breaker, token and retries; stores the value in L2."""
 
         async def attempt() -> Json:
@@ -157,7 +166,7 @@ class ResilientGateway:
         blob = encode(value)
         if self._l2 is not None:
             await self._l2.put(call.key(), blob, min(call.ttl_s, self._max_ttl_s))
-        return blob
+        return value, blob
 
     async def _attempt(
         self, call: Call, fn: Callable[[], Awaitable[Json]], deadline: float | None

@@ -1,6 +1,6 @@
 """A bot replica in its own process, for the multi-process tests (run as a script).
 
-    replica.py limits REDIS_URL PREFIX RATE N          -> {"allowed": a, "deferred": d}
+    replica.py limits REDIS_URL PREFIX RATE N   -> {"allowed": a, "deferred": d, "requests": r}
     replica.py flight REDIS_URL PREFIX ROLE            -> {"value": ..., "cached": bool}
 
 In `flight` mode the provider call counts itself in Redis and, as the leader,
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 
 import redis.asyncio as aioredis
@@ -22,15 +23,20 @@ from providers.resilience.gateway import ResilientGateway
 
 
 async def limits(url: str, prefix: str, rate: str, n: int) -> dict[str, int]:
+    """Make `n` distinct calls without waiting for tokens; count what got through."""
     gateway = ResilientGateway(redis_url=url, redis_prefix=prefix, rate_limit=rate)
-    allowed = deferred = 0
+    allowed = deferred = requests = 0
 
     async def answer() -> Json:
+        nonlocal requests
+        requests += 1
         return {"ok": True}
 
     try:
         for i in range(n):
-            call = Call("ecs", "123456789012", "DescribeServices", (("i", str(i)),), ttl_s=0)
+            # distinct per process: identical calls would be shared, not limited
+            params = (("i", str(i)), ("replica", str(os.getpid())))
+            call = Call("ecs", "123456789012", "DescribeServices", params, ttl_s=0)
             try:
                 await gateway.fetch(call, answer, deadline=asyncio.get_running_loop().time() + 2)
                 allowed += 1
@@ -38,7 +44,7 @@ async def limits(url: str, prefix: str, rate: str, n: int) -> dict[str, int]:
                 deferred += 1
     finally:
         await gateway.close()
-    return {"allowed": allowed, "deferred": deferred}
+    return {"allowed": allowed, "deferred": deferred, "requests": requests}
 
 
 class AnnouncingClock(LoopClock):

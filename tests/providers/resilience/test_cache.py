@@ -12,13 +12,14 @@ from tests.providers.resilience.doubles import ManualClock
 class TestMemoryCache:
     """L1 keeps the most recently used values within its byte budget."""
 
-    def test_a_stored_value_comes_back_as_an_equal_copy(self, clock: ManualClock) -> None:
+    def test_a_hit_hands_back_the_stored_value_without_parsing(self, clock: ManualClock) -> None:
         cache = MemoryCache(clock=clock)
         value = {"pods": [{"name": "a", "restarts": 3}], "ok": None}
         cache.put("k", value, 30)
-        got = cache.get("k")
-        assert got == value
-        assert got is not value
+        assert cache.get("k") is value
+        assert cache.bytes == len(encode(value))
+        cache.put("null", None, 30)
+        assert cache.get("null") is None
 
     def test_entries_expire_after_their_ttl(self, clock: ManualClock) -> None:
         cache = MemoryCache(clock=clock)
@@ -32,12 +33,12 @@ class TestMemoryCache:
     def test_the_least_recently_used_entry_goes_first_when_over_budget(
         self, clock: ManualClock
     ) -> None:
-        one = encode("x" * 100)
-        cache = MemoryCache(clock=clock, max_bytes=len(one) * 3)
+        one = "x" * 100
+        cache = MemoryCache(clock=clock, max_bytes=len(encode(one)) * 3)
         for key in ("a", "b", "c"):
-            cache.put_blob(key, one, 60)
-        assert cache.get("a") == "x" * 100  # a is now the most recent
-        cache.put_blob("d", one, 60)
+            cache.put(key, one, 60)
+        assert cache.get("a") == one  # a is now the most recent
+        cache.put("d", one, 60)
         assert cache.get("b") is MISSING
         assert MISSING not in (cache.get("a"), cache.get("c"), cache.get("d"))
         assert cache.bytes <= cache.max_bytes

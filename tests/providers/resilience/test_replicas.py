@@ -34,6 +34,7 @@ class TestThreeReplicas:
     def test_together_they_never_exceed_the_limit(self, redis_url: str, redis_prefix: str) -> None:
         procs = [spawn("limits", redis_url, redis_prefix, "12/minute", "10") for _ in range(3)]
         outs = [result(p) for p in procs]
+        assert sum(int(o["requests"]) for o in outs) == 12  # type: ignore[call-overload]
         assert sum(int(o["allowed"]) for o in outs) == 12  # type: ignore[call-overload]
         assert sum(int(o["deferred"]) for o in outs) == 18  # type: ignore[call-overload]
 
