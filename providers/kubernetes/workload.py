@@ -1,8 +1,7 @@
-"""The objects of one Deployment's rollout, each fetched once per diagnosis through the gateway.
+"""The objects of one Deployment's rollout, each fetched once per diagnosis through the gateway."""
 
-Call chain (what a latency benchmark sees): deployment -> (replica sets, pods,
-events, pod metrics, concurrently) -> (logs, nodes, concurrently).
-"""
+# Call chain (what a latency benchmark sees): deployment -> (replica sets, pods,
+# events, pod metrics, concurrently) -> (logs, nodes, concurrently).
 
 from __future__ import annotations
 
