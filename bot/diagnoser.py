@@ -102,30 +102,39 @@ class Diagnoser:
     ) -> Diagnosis:
         """Run one diagnosis once a slot is free (queued ones hear their position).
 
+        Identical requests (same service, environment, depth and window) arriving
+        while one runs share its result instead of running again: fifty people
+        typing /diagnose on one broken service cost one diagnosis and one slot.
         The hard stop bounds the run itself, not the wait in the queue.
         """
+        import dataclasses
+
         from analysis.pipeline import Progress
         from bot import metrics
         from providers.resilience.admission import Admission
+        from providers.resilience.clock import LoopClock
+        from providers.resilience.singleflight import LocalFlights
 
         admission: Admission | None = getattr(self, "_admission", None)
-        if admission is None:  # one bound per Diagnoser, made on first use
+        running: LocalFlights[Diagnosis] | None = getattr(self, "_running", None)
+        if admission is None or running is None:  # made on first use, one per Diagnoser
             admission = Admission(self.settings.max_concurrent)
-            self._admission = admission
+            running = LocalFlights[Diagnosis](LoopClock())
+            self._admission, self._running = admission, running
 
         async def queued(position: int) -> None:
             metrics.set_queue_depth(admission.queued)
             if on_progress is not None:
                 await on_progress(Progress("queued", position=position))
 
-        provider = self.provider(request.target.platform)
-        budget = min(self.budget_s(request.depth), self.settings.hard_stop_s)
-        async with admission.slot(queued):
-            metrics.set_queue_depth(admission.queued)
-            with metrics.session():
-                try:
+        async def run() -> Diagnosis:
+            provider = self.provider(request.target.platform)
+            budget = min(self.budget_s(request.depth), self.settings.hard_stop_s)
+            async with admission.slot(queued):
+                metrics.set_queue_depth(admission.queued)
+                with metrics.session():
                     async with asyncio.timeout(self.settings.hard_stop_s):
-                        diagnosis = await run_diagnosis(
+                        return await run_diagnosis(
                             request,
                             provider,
                             self.gateway,
@@ -133,9 +142,16 @@ class Diagnoser:
                             budget_s=budget,
                             on_progress=on_progress,
                         )
-                except Exception:
-                    metrics.record_failed_diagnosis()
-                    raise
+
+        target = request.target
+        key = f"{target.platform}:{target.name}:{target.env}:{request.depth}:{request.window}"
+        try:
+            diagnosis, joined = await running.run(key, run, deadline=None)
+        except Exception:
+            metrics.record_failed_diagnosis()
+            raise
+        if joined:  # the shared result, addressed to this requester
+            diagnosis = dataclasses.replace(diagnosis, request=request)
         metrics.record_diagnosis(diagnosis)
         return diagnosis
 
