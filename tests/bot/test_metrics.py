@@ -183,3 +183,18 @@ class TestDiagnoserAdmission:
         assert sample("deploy_feedback_queue_depth") == 0
         after = sum(sample("deploy_feedback_diagnostics_total", outcome=o) for o in outcomes)
         assert after == before + 3
+
+    async def test_identical_concurrent_requests_share_one_diagnosis(self) -> None:
+        diagnoser = await Diagnoser.start(Settings(sandbox=True), platforms=["kubernetes"])
+        assert diagnoser.sandbox is not None
+        try:
+            requests = [diagnoser.request("ledger", requested_by=f"U{n}") for n in range(5)]
+            results = await asyncio.gather(*(diagnoser.diagnose(r) for r in requests))
+            later = await diagnoser.diagnose(diagnoser.request("ledger", requested_by="U9"))
+        finally:
+            await diagnoser.close()
+            await diagnoser.gateway.close()  # type: ignore[attr-defined]
+        assert [r.request.requested_by for r in results] == ["U0", "U1", "U2", "U3", "U4"]
+        assert all(r.analysis is results[0].analysis for r in results)  # one run, five reports
+        assert later.analysis is not results[0].analysis  # finished runs are not reused
+        assert later.analysis.findings[0].category == results[0].analysis.findings[0].category
