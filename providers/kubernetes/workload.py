@@ -16,6 +16,7 @@ from typing import Any
 from providers.base import CollectContext
 from providers.gateway import Call, Json
 from providers.kubernetes.api import PROVIDER, KubeCluster, Send, decode_json, translate
+from providers.kubernetes.scrub import scrub
 
 REVISION = "deployment.kubernetes.io/revision"
 TEMPLATE_HASH = "pod-template-hash"
@@ -134,11 +135,13 @@ async def fetch_deployment(ctx: CollectContext, w: Workload) -> Obj:
     params = {"namespace": w.namespace, "name": w.deployment}
 
     async def send() -> Json:
-        return await w.cluster.get_json(
-            "read_deployment",
-            lambda c: w.cluster.apps(c).read_namespaced_deployment(
-                w.deployment, w.namespace, _preload_content=False
-            ),
+        return scrub(
+            await w.cluster.get_json(
+                "read_deployment",
+                lambda c: w.cluster.apps(c).read_namespaced_deployment(
+                    w.deployment, w.namespace, _preload_content=False
+                ),
+            )
         )
 
     value: Obj = await _fetch(
@@ -171,7 +174,7 @@ async def _list(ctx: CollectContext, w: Workload, operation: str, deployment: Ob
 
     async def send() -> Json:
         body = await w.cluster.get_json(operation, _list_request(w, operation, selector))
-        return body.get("items") or []
+        return [scrub(item) for item in body.get("items") or []]
 
     rollout = f"rev{revision_of(deployment)}"
     items: list[Obj] = await _fetch(

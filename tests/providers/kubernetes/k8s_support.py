@@ -26,17 +26,20 @@ def k8s_target(service: str, namespace: str | None = None, **extra: str) -> Serv
 
 
 class RecordingGateway(DirectGateway):
-    """A DirectGateway that remembers every Call it ran (a Gateway, not a patch)."""
+    """A DirectGateway that remembers every Call and value (a Gateway, not a patch)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[Call] = []
+        self.values: list[Json] = []
 
     async def fetch(
         self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
     ) -> Fetched:
         self.calls.append(call)
-        return await super().fetch(call, fn, deadline=deadline)
+        fetched = await super().fetch(call, fn, deadline=deadline)
+        self.values.append(fetched.value)
+        return fetched
 
 
 @dataclass
