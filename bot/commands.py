@@ -25,6 +25,12 @@ from providers.sandbox.expected import EXPECTED_ROOT_CAUSE
 from providers.sandbox.runtime import CATALOG_PATH
 
 
+def _stdout() -> Console:
+    """stdout; when it is a pipe or file, wide enough that tables and evidence stay readable."""
+    console = Console()
+    return console if console.is_terminal else Console(width=120)
+
+
 def _settings(*, sandbox: bool = False, catalog: Path | None = None) -> Settings:
     settings = Settings()
     update: dict[str, object] = {}
@@ -66,13 +72,12 @@ def _emit(diagnosis: Diagnosis, fmt: str, settings: Settings) -> None:
         secret = settings.button_secret or settings.slack_signing_secret or "cli-preview"
         print_json(render_blocks(diagnosis, signer=ButtonSigner(secret)))
     else:
-        render_diagnosis(Console(), diagnosis)
+        render_diagnosis(_stdout(), diagnosis)
 
 
 def analyze(args: argparse.Namespace) -> int:
     """`analyze [PATH|-]`: raw evidence text in, DESIGN.md's findings JSON out."""
     from analysis.engine import Engine
-
     from analysis.evidence_text import evidence_from_text
 
     settings = Settings()
@@ -82,7 +87,7 @@ def analyze(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(analysis_json(analysis))
     else:
-        console = Console()
+        console = _stdout()
         if not analysis.findings:
             console.print("[yellow]No root cause reached the confidence threshold.[/]")
             for template in analysis.unmatched_templates[:5]:
@@ -115,7 +120,7 @@ async def demo(args: argparse.Namespace, err: Console) -> int:
     if args.format == "json":
         print_json([{**diagnosis_json(d), "expected": _expected(d)} for d in diagnoses])
     else:
-        console = Console()
+        console = _stdout()
         for diagnosis in diagnoses:
             render_diagnosis(console, diagnosis, top=1)
         console.print(_summary(diagnoses))
@@ -137,16 +142,16 @@ def _as_expected(diagnosis: Diagnosis) -> bool:
 
 def _summary(diagnoses: list[Diagnosis]) -> Table:
     table = Table(title="Sandbox scenarios", title_justify="left")
-    for column in ("service", "platform", "expected", "diagnosed", "confidence", "time"):
-        table.add_column(column)
+    for column in ("service", "platform", "root cause", "confidence", "time"):
+        table.add_column(column, no_wrap=True, justify="right" if column == "time" else "left")
     for d in diagnoses:
         top = d.top
-        mark = "[green]✓[/]" if _as_expected(d) else "[red]✗[/]"
+        got = top.category if top else "nothing conclusive"
+        verdict = f"[green]✓[/] {got}" if _as_expected(d) else f"[red]✗[/] {got} ≠ {_expected(d)}"
         table.add_row(
             d.request.target.name,
             d.request.target.platform,
-            _expected(d) or "-",
-            f"{mark} {top.category if top else 'nothing conclusive'}",
+            verdict,
             f"{top.confidence:.0%}" if top else "-",
             f"{d.timings.get('total_ms', 0):.0f} ms",
         )
