@@ -8,7 +8,8 @@ import logging
 import time
 import uuid
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from analysis.model import Diagnosis, DiagnosticRequest
@@ -36,6 +37,7 @@ class ThrottledEditor:
         self._dirty = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last = 0.0
+        self._inflight: asyncio.Future[None] | None = None
         self.edits = 0
 
     async def on_progress(self, progress: Progress) -> None:
@@ -53,20 +55,28 @@ class ThrottledEditor:
                 await asyncio.sleep(wait)  # Slack's rate limits, not synchronisation
             self._dirty.clear()
             self._last = time.monotonic()
-            try:
-                await self._client.chat_update(
-                    channel=self._channel, ts=self._ts, **self._view.render()
-                )
-                self.edits += 1
-            except SlackApiError as exc:
-                log.warning("progress edit failed: %s", exc.response.get("error"))
+            # shielded: stop() must not cut an edit mid-flight, or it could land after the verdict
+            self._inflight = asyncio.ensure_future(self._edit())
+            await asyncio.shield(self._inflight)
+
+    async def _edit(self) -> None:
+        try:
+            await self._client.chat_update(
+                channel=self._channel, ts=self._ts, **self._view.render()
+            )
+            self.edits += 1
+        except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as exc:
+            # a lost progress edit is cosmetic; the final edit still comes
+            log.warning("progress edit failed: %s", exc)
 
     async def stop(self) -> None:
-        """Stop editing; the caller makes the final edit."""
+        """Stop editing once any edit in flight has landed; the caller makes the final edit."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._inflight is not None:
+            await self._inflight
 
 
 async def run_in_slack(

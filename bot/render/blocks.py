@@ -133,7 +133,7 @@ def _fix_text(finding: Finding) -> str | None:
         return None
     parts = ["*Fix:*"]
     parts += [_fix_line(cut(redact(raw.strip()), 900)) for raw in finding.fixes[:3]]
-    if finding.docs_url:
+    if finding.docs_url and re.fullmatch(r"https?://[^\s|<>]{1,500}", finding.docs_url):
         parts.append(f"<{escape(finding.docs_url)}|Documentation>")
     return "\n".join(parts)
 
