@@ -49,6 +49,7 @@ class FakeSlack:
         fake = cls()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/api/{method}", fake._api)
+        app.router.add_get("/api/{method}", fake._api)  # slack_sdk GETs some methods
         app.router.add_post("/upload/{file_id}", fake._upload)
         app.router.add_post("/response/{hook}", fake._response_url)
         fake._runner = web.AppRunner(app, access_log=None)
