@@ -6,10 +6,7 @@ depths, and prints one JSON line. The slowest chain of dependent calls is derive
 from the calls actually made: GetService, then either the log pages one after the
 other, GetRevision, ListRevisions or a ListTimeSeries.
 
-    .venv/bin/python -m benchmarks.cloudrun_latency [--repeat 3]
-
-(Run it as a module: run as a script, benchmarks/analysis.py would shadow the
-`analysis` package.)
+    .venv/bin/python benchmarks/cloudrun_latency.py [--repeat 3]
 """
 
 from __future__ import annotations
@@ -18,9 +15,14 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+# Run as a script, this folder would come first and benchmarks/analysis.py would shadow
+# the `analysis` package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.engine import Engine
 from analysis.model import DiagnosticRequest
