@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 from analysis.model import Analysis, Diagnosis, DiagnosticRequest
 from providers.base import CollectContext, Component, Provider
-from providers.errors import ProviderError, ProviderThrottled, ProviderTimeout
+from providers.errors import ConfigError, ProviderError, ProviderThrottled, ProviderTimeout
 from providers.gateway import Gateway
 from providers.model import ComponentResult, Depth, Evidence
 
@@ -136,6 +136,8 @@ async def _run_component(
         status, message = "error", f"throttled: {exc}"
     except ProviderError as exc:
         status, message = "error", str(exc) or type(exc).__name__
+    except ConfigError as exc:  # e.g. kubeconfig missing: the user must act, nothing to retry
+        status, message = "error", f"configuration: {exc}"
     except Exception as exc:  # a bug in one component must not sink the diagnosis
         log.exception("component %s failed", component.name)
         status, message = "error", f"internal error: {type(exc).__name__}: {exc}"
