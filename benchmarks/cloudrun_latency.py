@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -125,6 +126,8 @@ async def main(repeat: int) -> dict[str, object]:
                 "benchmark": "cloudrun_latency",
                 "repeat": repeat,
                 "latency_ms": {k: v * 1000 for k, v in LATENCY_S.items()},
+                # CPU contention stretches the client-side decoding: say how busy the box was.
+                "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
             }
             depths: tuple[Depth, ...] = ("basic", "comprehensive")
             for depth in depths:
