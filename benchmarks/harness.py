@@ -135,3 +135,69 @@ def emit(benchmark: str, **figures: object) -> None:
 
 def round_ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
+
+
+class SandboxProcess:
+    """benchmarks.sandbox_server in a child process, driven over its stdin/stdout."""
+
+    def __init__(self, *, latency: bool = True, seed: int = 7) -> None:
+        import subprocess
+        import sys
+
+        args = [sys.executable, "-m", "benchmarks.sandbox_server", "--seed", str(seed)]
+        self._proc = subprocess.Popen(
+            [*args, "--latency"] if latency else args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._proc.stdout is not None
+        self.settings: dict[str, Any] = json.loads(self._proc.stdout.readline())
+
+    def command(self, **command: object) -> dict[str, Any]:
+        """Send one command and read its answer."""
+        assert self._proc.stdin is not None
+        assert self._proc.stdout is not None
+        self._proc.stdin.write(json.dumps(command) + "\n")
+        self._proc.stdin.flush()
+        answer: dict[str, Any] = json.loads(self._proc.stdout.readline())
+        return answer
+
+    def total_calls(self, platform: str | None = None) -> int:
+        calls: dict[str, int] = self.command(cmd="stats")["calls"]
+        return sum(n for k, n in calls.items() if platform is None or k.startswith(platform))
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        self._proc.wait(timeout=30)
+
+
+@asynccontextmanager
+async def remote_bot(sandbox: dict[str, Any], **settings: Any) -> AsyncIterator[Diagnoser]:
+    """A Diagnoser (the production one) whose providers point at a SandboxProcess."""
+    from pathlib import Path
+
+    from analysis.engine import Engine
+    from bot.catalog import Catalog
+    from bot.diagnoser import build_gateway
+    from providers.registry import ProviderSettings
+    from providers.sandbox.runtime import CATALOG_PATH
+
+    fields = dict(sandbox)
+    if fields.get("kubeconfig"):
+        fields["kubeconfig"] = Path(fields["kubeconfig"])
+    config = Settings(sandbox=False, **settings)
+    diagnoser = Diagnoser(
+        settings=config,
+        catalog=Catalog.load(CATALOG_PATH),
+        provider_settings=ProviderSettings(**fields),
+        gateway=build_gateway(config),
+        analyzer=Engine.load([]),
+    )
+    try:
+        yield diagnoser
+    finally:
+        await diagnoser.close()
+        if isinstance(diagnoser.gateway, ResilientGateway):
+            await diagnoser.gateway.close()

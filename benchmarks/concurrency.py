@@ -1,0 +1,127 @@
+"""1, 50, 100 and 500 concurrent diagnoses over a mix of services, vs a lone diagnosis.
+
+Each level starts with a cold cache; diagnoses are spread round-robin over the
+12 sandbox services with realistic latency injected. Two modes: "shared", the
+real workload (identical concurrent requests share one run), and "distinct",
+where every request differs (its window by a few seconds), so each one runs
+its own pipeline and analysis (provider calls are still cached and shared). A diagnosis's latency is
+divided by a lone, cold diagnosis of the same service, so the mix of fast and
+slow platforms cancels out. Target: p95 of that ratio <= 1.2. Also: RSS growth
+per session (peak during the level minus before, / N; target < 5 MB) and the
+bot's CPU per diagnosis. The emulators run in a process of their own
+(benchmarks.sandbox_server), as a real platform would be elsewhere.
+
+The admission bound is raised to 500 and the rate limit lifted so neither queues
+nor defers (limits.py and faults.py measure those).
+
+    .venv/bin/python -m benchmarks.concurrency [--levels 1,50,100,500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import gc
+import time
+from datetime import timedelta
+
+from benchmarks.harness import (
+    SandboxProcess,
+    cpu_s,
+    emit,
+    percentile,
+    remote_bot,
+    round_ms,
+    rss_bytes,
+)
+from bot.diagnoser import Diagnoser
+from providers.resilience.gateway import ResilientGateway
+
+
+async def timed(bot: Diagnoser, name: str, distinct: int = 0) -> tuple[str, float, bool]:
+    request = bot.request(name)
+    if distinct:  # a window differing by seconds: not the same request, nothing to share
+        request = dataclasses.replace(request, window=request.window + timedelta(seconds=distinct))
+    started = time.perf_counter()
+    diagnosis = await bot.diagnose(request)
+    complete = all(c.status in ("ok", "cached", "skipped") for c in diagnosis.components)
+    return name, time.perf_counter() - started, complete
+
+
+async def peak_rss(stop: asyncio.Event, into: list[int]) -> None:
+    while not stop.is_set():
+        into.append(rss_bytes())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.01)
+
+
+async def main(levels: list[int]) -> None:
+    sandbox = SandboxProcess(latency=True)
+    try:
+        await run_levels(sandbox, levels)
+    finally:
+        sandbox.close()
+
+
+async def run_levels(sandbox: SandboxProcess, levels: list[int]) -> None:
+    async with remote_bot(sandbox.settings, rate_limit="1000000/minute", max_concurrent=500) as bot:
+        gateway = bot.gateway
+        assert isinstance(gateway, ResilientGateway)
+        names = bot.catalog.names()
+        for name in names:  # warm clients and code paths, as in a running bot
+            await bot.diagnose(bot.request(name))
+        lone: dict[str, float] = {}
+        for name in names:
+            samples = []
+            for _ in range(3):
+                gateway.l1.clear()
+                samples.append((await timed(bot, name))[1])
+            lone[name] = sorted(samples)[1]
+        results: dict[str, object] = {}
+        for mode, n in [(m, n) for m in ("shared", "distinct") for n in levels]:
+            gateway.l1.clear()
+            gc.collect()
+            rss_before, cpu_before = rss_bytes(), cpu_s()
+            stop, samples = asyncio.Event(), []
+            sampler = asyncio.create_task(peak_rss(stop, samples))
+            started = time.perf_counter()
+            runs = await asyncio.gather(
+                *(
+                    timed(bot, names[i % len(names)], i + 1 if mode == "distinct" else 0)
+                    for i in range(n)
+                )
+            )
+            wall = time.perf_counter() - started
+            stop.set()
+            await sampler
+            ratios = [elapsed / lone[name] for name, elapsed, _ in runs]
+            latencies = [elapsed for _, elapsed, _ in runs]
+            results[f"{mode}:{n}"] = {
+                "p50_ms": round_ms(percentile(latencies, 50)),
+                "p95_ms": round_ms(percentile(latencies, 95)),
+                "ratio_to_lone_p50": round(percentile(ratios, 50), 3),
+                "ratio_to_lone_p95": round(percentile(ratios, 95), 3),
+                "complete_reports": sum(ok for *_, ok in runs),
+                "wall_s": round(wall, 2),
+                "rss_growth_per_session_kb": round(
+                    (max([*samples, rss_bytes()]) - rss_before) / n / 1024, 1
+                ),
+                "cpu_ms_per_diagnosis": round((cpu_s() - cpu_before) * 1000 / n, 2),
+                "provider_requests": gateway.stats["attempts"],
+            }
+            gateway.stats.clear()
+    emit(
+        "concurrency",
+        target="p95 ratio <= 1.2; RSS < 5 MB/session",
+        lone_ms={k: round_ms(v) for k, v in sorted(lone.items())},
+        levels=results,
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--levels", default="1,50,100,500")
+    args = parser.parse_args()
+    asyncio.run(main([int(x) for x in args.levels.split(",")]))
