@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from providers.aws.api import EcsApi, Obj
@@ -12,6 +12,7 @@ from providers.model import AttributeValue, Evidence
 
 _MAX_EVENTS = 50
 _MAX_STOPPED_TASKS = 10
+_EVENT_SLACK = timedelta(minutes=1)  # events stamped just before createdAt belong to the rollout
 
 
 def primary_deployment(service: Obj) -> Obj:
@@ -63,26 +64,31 @@ async def collect_service(api: EcsApi, ctx: CollectContext) -> list[Evidence]:
     """Counts, deployments with their rollout state, and the service events since the rollout."""
     service, _ = await context(api, ctx)
     name = str(service.get("serviceName", api.location.service))
+    primary = primary_deployment(service)
+    summary: dict[str, AttributeValue] = {
+        "desired": int(service.get("desiredCount", 0)),
+        "running": int(service.get("runningCount", 0)),
+        "pending": int(service.get("pendingCount", 0)),
+        "revision": revision_of(str(primary.get("taskDefinition", ""))),
+    }
+    if primary.get("createdAt"):
+        summary["rollout_started"] = str(primary["createdAt"])
     evidence = [
         Evidence(
             "status",
             f"ecs:service/{name}",
-            f"service {name}: desiredCount {service.get('desiredCount', 0)}, "
-            f"runningCount {service.get('runningCount', 0)}, "
-            f"pendingCount {service.get('pendingCount', 0)}, status {service.get('status', '?')}",
-            attributes={
-                "desired": int(service.get("desiredCount", 0)),
-                "running": int(service.get("runningCount", 0)),
-                "pending": int(service.get("pendingCount", 0)),
-            },
+            f"service {name}: desiredCount {summary['desired']}, runningCount "
+            f"{summary['running']}, pendingCount {summary['pending']}, "
+            f"status {service.get('status', '?')}",
+            attributes=summary,
         )
     ]
     evidence += [_deployment_evidence(name, d) for d in service.get("deployments", [])]
-    started = parse_time(primary_deployment(service).get("createdAt")) or ctx.since
+    started = parse_time(primary.get("createdAt")) or ctx.since
     events = [
         e
         for e in service.get("events", [])
-        if (parse_time(e.get("createdAt")) or started) >= min(started, ctx.since)
+        if (parse_time(e.get("createdAt")) or started) >= started - _EVENT_SLACK
     ]
     for event in events[:_MAX_EVENTS]:  # ECS lists events newest first
         evidence.append(
