@@ -35,6 +35,9 @@ class TestServiceStatus:
         assert primary.attributes["failed_tasks"] == 4
         assert str(primary.attributes["rollout_started"]).startswith("20")
         assert "circuit breaker" in primary.text
+        summary = next(e for e in evidence if "desired" in e.attributes)
+        assert summary.attributes["revision"] == 7
+        assert summary.attributes["rollout_started"] == primary.attributes["rollout_started"]
 
     async def test_service_events_since_the_rollout_are_events(self, collect: Collect) -> None:
         evidence, _ = await collect("checkout-api", "service")
