@@ -13,7 +13,6 @@ from bot import metrics
 from bot.access import decide, needs_groups
 from bot.listeners.runtime import Runtime
 from bot.listeners.session import run_in_slack
-from bot.render.evidence_file import render_evidence_file
 from bot.signing import ButtonRefused
 from providers.errors import ConfigError
 
@@ -111,15 +110,15 @@ async def show_evidence(
     except ButtonRefused as exc:
         await _tell(respond, f"Refused: {exc}.")
         return
-    diagnosis = runtime.reports.get(claims.get("r", ""))
-    if diagnosis is None:
+    evidence = await runtime.evidence_text(claims.get("r", ""))
+    if evidence is None:
         await _tell(respond, "That report's evidence is no longer held; run /diagnose again.")
         return
-    name = diagnosis.request.target.name
+    name = claims.get("s", "service")
     await client.files_upload_v2(
         channel=channel,
         thread_ts=_thread(body),
-        content=render_evidence_file(diagnosis),
+        content=evidence,
         filename=f"{name}-evidence.txt",
         title=f"Full evidence: {name}",
     )

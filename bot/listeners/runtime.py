@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -18,13 +20,15 @@ from analysis.model import Diagnosis
 from bot.diagnoser import Diagnoser
 from bot.feedback import FeedbackStore
 from bot.middleware import OnceGate
+from bot.render.evidence_file import render_evidence_file
 from bot.settings import Settings
 from bot.signing import ButtonSigner
 from providers.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-REPORTS_HELD = 500  # diagnoses kept for "Show full evidence" (newest first out last)
+REPORTS_HELD = 500  # diagnoses kept in memory for "Show full evidence" (oldest dropped first)
+EVIDENCE_TTL_S = 3 * 24 * 3600  # as long as the report's buttons are valid
 GROUPS_TTL_S = 300.0
 
 
@@ -38,6 +42,7 @@ class Runtime:
     gate: OnceGate
     feedback: FeedbackStore
     redis: Redis | None = None
+    key_prefix: str = "deploy-feedback:"
     update_interval_s: float = 0.5
     rollout_ttl_s: float = 1800.0
     ready: bool = False
@@ -65,6 +70,7 @@ class Runtime:
             gate=OnceGate(redis=redis, prefix=key_prefix),
             feedback=FeedbackStore(redis=redis, prefix=key_prefix),
             redis=redis,
+            key_prefix=key_prefix,
         )
 
     def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
@@ -103,6 +109,34 @@ class Runtime:
         self.reports[report_id] = diagnosis
         while len(self.reports) > REPORTS_HELD:
             self.reports.popitem(last=False)
+
+    async def keep_report(self, report_id: str, diagnosis: Diagnosis) -> None:
+        """Hold a report's diagnosis here, and its evidence file in Redis for other replicas."""
+        self.remember(report_id, diagnosis)
+        if self.redis is None:
+            return
+        blob = zlib.compress(render_evidence_file(diagnosis).encode(), 6)
+        try:
+            await self.redis.set(self._evidence_key(report_id), blob, ex=EVIDENCE_TTL_S)
+        except RedisError:
+            log.warning("could not share report %s's evidence through redis", report_id)
+
+    async def evidence_text(self, report_id: str) -> str | None:
+        """The report's full evidence file, from memory or (another replica's) Redis copy."""
+        diagnosis = self.reports.get(report_id)
+        if diagnosis is not None:
+            return render_evidence_file(diagnosis)
+        if self.redis is None:
+            return None
+        try:
+            blob = await self.redis.get(self._evidence_key(report_id))
+        except RedisError:
+            log.warning("redis unavailable; report %s's evidence cannot be fetched", report_id)
+            return None
+        return zlib.decompress(blob).decode() if isinstance(blob, bytes) else None
+
+    def _evidence_key(self, report_id: str) -> str:
+        return f"{self.key_prefix}evidence:{report_id}"
 
     async def user_groups(self, client: AsyncWebClient, user: str) -> frozenset[str]:
         """The user groups `user` belongs to (usergroups.list, cached for five minutes)."""

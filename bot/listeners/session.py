@@ -120,7 +120,7 @@ async def run_in_slack(
     await editor.stop()
     metrics.record_diagnosis(diagnosis)
     report_id = uuid.uuid4().hex[:16]
-    runtime.remember(report_id, diagnosis)
+    await runtime.keep_report(report_id, diagnosis)
     signer = runtime.signer.bind(c=channel, r=report_id)
     report = render_blocks(diagnosis, signer=signer)
     await client.chat_postMessage(channel=channel, thread_ts=thread_ts or parent_ts, **report)

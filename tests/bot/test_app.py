@@ -229,6 +229,39 @@ class TestWithRedis:
                 await harness.runtime.close()
                 await runner.cleanup()
 
+    async def test_full_evidence_is_served_by_another_replica(
+        self,
+        fake_slack: FakeSlack,
+        k8s_diagnoser: Diagnoser,
+        http: aiohttp.ClientSession,
+        redis_url: str,
+        redis_prefix: str,
+    ) -> None:
+        one, runner_one = await start_harness(
+            fake_slack, k8s_diagnoser, http, redis_url=redis_url, key_prefix=redis_prefix
+        )
+        two, runner_two = await start_harness(
+            fake_slack, k8s_diagnoser, http, redis_url=redis_url, key_prefix=redis_prefix
+        )
+        try:
+            await one.command("orders-api")
+            await one.runtime.idle()
+            report = next(c for c in one.posted() if c.args.get("thread_ts"))
+            actions = next(b for b in report.args["blocks"] if b["type"] == "actions")
+            value = next(
+                e["value"] for e in actions["elements"] if e["action_id"] == "show_evidence"
+            )
+            await two.click("show_evidence", value, thread_ts=report.args["thread_ts"])
+            await two.runtime.idle()
+            upload = fake_slack.calls_to("upload")
+            assert len(upload) == 1
+            assert b"orders-api" in upload[0].body
+            assert two.runtime.reports == {}
+        finally:
+            for harness, runner in ((one, runner_one), (two, runner_two)):
+                await harness.runtime.close()
+                await runner.cleanup()
+
 
 def _ts_of(_fake: FakeSlack, call: SlackCall) -> str:
     """The ts the fake answered a chat.postMessage with."""
