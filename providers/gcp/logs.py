@@ -12,6 +12,9 @@ from providers.gcp.spec import parse_time
 from providers.model import AttributeValue, Evidence
 
 MAX_ENTRIES = 1000
+# Cloud Logging may answer with short or even empty pages (and a token) while it scans:
+# bound the sequential chain rather than the entry count alone.
+MAX_PAGES = 5
 SOURCE = "cloudrun/logs"
 
 
@@ -35,14 +38,14 @@ async def fetch_entries(
     query = log_filter(calls, ctx.since)
     entries: list[Json] = []
     token = ""
-    while len(entries) < MAX_ENTRIES:
+    for _ in range(MAX_PAGES):
         page = await calls.log_page(ctx, query, MAX_ENTRIES - len(entries), token, rollout)
         entries.extend(page["entries"])
         token = page["next_page_token"]
-        if not token:
+        if not token or len(entries) >= MAX_ENTRIES:
             break
     if token and note_truncation:
-        ctx.note(f"Cloud Logging: only the newest {MAX_ENTRIES} entries were read")
+        ctx.note(f"Cloud Logging: only the newest {len(entries[:MAX_ENTRIES])} entries were read")
     return entries[:MAX_ENTRIES]
 
 
