@@ -75,6 +75,14 @@ async def serve(settings: Settings) -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(CorrelationFilter())
     diagnoser = await Diagnoser.start(settings)
+    try:
+        await run(settings, diagnoser)
+    finally:
+        await diagnoser.close()
+
+
+async def run(settings: Settings, diagnoser: Diagnoser, *, host: str = "0.0.0.0") -> None:
+    """Serve Slack with an already started diagnoser until cancelled."""
     runtime = Runtime.create(settings, diagnoser)
     runner: web.AppRunner | None = None
     socket = None
@@ -83,9 +91,7 @@ async def serve(settings: Settings) -> None:
         socket_mode = bool(settings.slack_app_token)
         runner = web.AppRunner(build_web_app(None if socket_mode else bolt, runtime))
         await runner.setup()
-        await web.TCPSite(
-            runner, "0.0.0.0", settings.port
-        ).start()  # every interface: it runs in a container
+        await web.TCPSite(runner, host, settings.port).start()
         if socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -93,13 +99,13 @@ async def serve(settings: Settings) -> None:
             await socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("connected to Slack over Socket Mode; health on port %s", settings.port)
         else:
-            log.info("listening for Slack on http://0.0.0.0:%s/slack/events", settings.port)
+            log.info("listening for Slack on http://%s:%s/slack/events", host, settings.port)
         runtime.ready = True
         await asyncio.Event().wait()
     finally:
+        runtime.ready = False
         if socket is not None:
             await socket.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
             await runner.cleanup()
         await runtime.close()
-        await diagnoser.close()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 BOT_USER_ID = "UDEPLOYBOT"
 BOT_ID = "BDEPLOYBOT"
@@ -37,6 +37,7 @@ class FakeSlack:
     calls: list[SlackCall] = field(default_factory=list)
     rate_limited: dict[str, int] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _port: int = 0
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -52,6 +53,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", fake._api)  # slack_sdk GETs some methods
         app.router.add_post("/upload/{file_id}", fake._upload)
         app.router.add_post("/response/{hook}", fake._response_url)
+        app.router.add_get("/socket", fake._socket)
         fake._runner = web.AppRunner(app, access_log=None)
         await fake._runner.setup()
         site = web.TCPSite(fake._runner, host, port)
@@ -98,8 +100,15 @@ class FakeSlack:
         """Forget every recorded call."""
         self.calls.clear()
 
+    async def socket_send(self, envelope: Mapping[str, Any]) -> None:
+        """Deliver a Socket Mode envelope (slash_commands, interactive, events_api) to clients."""
+        for ws in self._sockets:
+            await ws.send_json(dict(envelope))
+
     async def close(self) -> None:
         """Stop serving."""
+        for ws in list(self._sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -131,6 +140,7 @@ class FakeSlack:
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "usergroups.list": self._usergroups,
+            "apps.connections.open": self._connections_open,
         }.get(method)
         return answer(args) if answer else {"ok": False, "error": "unknown_method"}
 
@@ -169,6 +179,9 @@ class FakeSlack:
         listed = json.loads(files) if isinstance(files, str) else files or []
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in listed]}
 
+    def _connections_open(self, _args: Mapping[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self._port}/socket"}
+
     def _usergroups(self, _args: Mapping[str, Any]) -> dict[str, Any]:
         groups = [{"id": gid, "users": list(users)} for gid, users in self.usergroups.items()]
         return {"ok": True, "usergroups": groups}
@@ -178,6 +191,21 @@ class FakeSlack:
         file_id = request.match_info["file_id"]
         await self._record(SlackCall("upload", {"file_id": file_id}, time.monotonic(), body))
         return web.Response(text=f"OK - {len(body)}")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record every acknowledgement the app sends back."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await self._record(SlackCall("socket_connect", {}, time.monotonic()))
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    await self._record(SlackCall("socket_ack", message.json(), time.monotonic()))
+        finally:
+            self._sockets.remove(ws)
+        return ws
 
     async def _response_url(self, request: web.Request) -> web.Response:
         args = await _read_args(request)
