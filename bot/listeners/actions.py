@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.access import decide, needs_groups
+from bot.listeners.commands import cannot_post
 from bot.listeners.runtime import Runtime
 from bot.listeners.session import run_in_slack
 from bot.signing import ButtonRefused
@@ -98,7 +100,10 @@ async def rerun_comprehensive(
     except ConfigError as exc:
         await _tell(respond, str(exc))
         return
-    await run_in_slack(runtime, client, request, channel=channel, thread_ts=_thread(body))
+    try:
+        await run_in_slack(runtime, client, request, channel=channel, thread_ts=_thread(body))
+    except SlackApiError as exc:
+        await _tell(respond, cannot_post(exc))
 
 
 async def show_evidence(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import decide, needs_groups
@@ -106,7 +107,18 @@ async def handle(
     except ConfigError as exc:
         await _tell(respond, f"{exc}\nUsage: {USAGE}")
         return
-    await run_in_slack(runtime, client, request, channel=channel)
+    try:
+        await run_in_slack(runtime, client, request, channel=channel)
+    except SlackApiError as exc:
+        await _tell(respond, cannot_post(exc))
+
+
+def cannot_post(exc: SlackApiError) -> str:
+    """Why the bot could not post, and the fix (usually: invite it to the channel)."""
+    error = str(exc.response.get("error", "unknown_error"))
+    if error in {"not_in_channel", "channel_not_found", "is_archived"}:
+        return f"I can't post in this channel ({error}). Invite me: `/invite @deploy-feedback`."
+    return f"Slack refused my message ({error}); the diagnosis was not posted."
 
 
 def _unknown(exc: UnknownServiceError, tolerant: str | None) -> str:

@@ -123,7 +123,14 @@ async def run_in_slack(
     await runtime.keep_report(report_id, diagnosis)
     signer = runtime.signer.bind(c=channel, r=report_id)
     report = render_blocks(diagnosis, signer=signer)
-    await client.chat_postMessage(channel=channel, thread_ts=thread_ts or parent_ts, **report)
+    try:
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts or parent_ts, **report)
+    except SlackApiError as exc:
+        # blocks Slack rejects must not lose the verdict: fall back to the plain-text summary
+        log.error("report blocks refused (%s); posting the text only", exc.response.get("error"))
+        await client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts or parent_ts, text=report["text"]
+        )
     elapsed = time.monotonic() - started
     metrics.observe_report_seconds(elapsed)
     await client.chat_update(channel=channel, ts=parent_ts, **render_verdict(diagnosis, elapsed))

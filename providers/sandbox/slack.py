@@ -37,6 +37,7 @@ class FakeSlack:
     calls: list[SlackCall] = field(default_factory=list)
     rate_limited: dict[str, int] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error to answer
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _port: int = 0
@@ -127,7 +128,8 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
             )
-        answer = self._answer(method, args)
+        error = self.errors.get(method)
+        answer = {"ok": False, "error": error} if error else self._answer(method, args)
         await self._record(SlackCall(method, args, time.monotonic(), answer=answer))
         return web.json_response(answer)
 

@@ -96,6 +96,13 @@ class TestSlashCommand:
         assert "/diagnose SERVICE" in reply.args["text"]
         assert "orders-api" in reply.args["text"]
 
+    async def test_channel_the_bot_is_not_in_gets_an_invite_hint(self, slack: SlackHarness) -> None:
+        slack.fake.errors["chat.postMessage"] = "not_in_channel"
+        await slack.command("orders-api")
+        reply = await slack.fake.wait_for(_is("response_url"))
+        assert "/invite @deploy-feedback" in reply.args["text"]
+        assert reply.args["response_type"] == "ephemeral"
+
     async def test_unknown_environment_is_explained(self, slack: SlackHarness) -> None:
         await slack.command("payments-worker staging")
         reply = await slack.fake.wait_for(_is("response_url"))
