@@ -25,6 +25,7 @@ import asyncio
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import aiohttp
@@ -68,7 +69,7 @@ class Client:
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body),
+            "X-Slack-Signature": str(self.verifier.generate_signature(timestamp=ts, body=body)),
         }
         started = time.perf_counter()
         async with self.http.post(self.url, data=body, headers=headers) as response:
@@ -77,7 +78,7 @@ class Client:
         return time.perf_counter() - started
 
 
-def _verdict_in(channel: str) -> object:
+def _verdict_in(channel: str) -> Callable[[SlackCall], bool]:
     def match(call: SlackCall) -> bool:
         return (
             call.method == "chat.update"
@@ -104,7 +105,7 @@ async def command_to_report(client: Client, runs: int) -> list[float]:
         channel = f"CREPORT{i}"
         started = time.monotonic()
         await client.command(SERVICES[i % len(SERVICES)], channel)
-        verdict = await client.fake.wait_for(_verdict_in(channel), within=30)  # type: ignore[arg-type]
+        verdict = await client.fake.wait_for(_verdict_in(channel), within=30)
         times.append(verdict.at - started)
     return times
 
