@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import aiohttp
-import pytest
 
 from bot.diagnoser import Diagnoser
 from providers.sandbox.slack import FakeSlack, SlackCall
 from tests.bot.conftest import SlackHarness, start_harness
 
 
-def _is(method: str, **args: object) -> object:
+def _is(method: str, **args: object) -> Callable[[SlackCall], bool]:
     def match(call: SlackCall) -> bool:
         return call.method == method and all(call.args.get(k) == v for k, v in args.items())
 
@@ -287,9 +287,3 @@ def _jenkins_failure(job: str, *, ts: str, status: str = "Failure") -> dict[str,
         "bot_id": "B07JENK1NS1",
         "attachments": [{"fallback": line, "color": "danger", "fields": [{"value": line}]}],
     }
-
-
-@pytest.fixture
-def jenkins_failure() -> object:
-    """Builds a Jenkins slack-plugin failure message."""
-    return _jenkins_failure
