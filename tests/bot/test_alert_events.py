@@ -149,6 +149,14 @@ class TestAlertReplies:
         await slack.runtime.idle()
         assert len(_replies(slack, "1700000511.000001")) == 2  # one parent + one report
 
+    async def test_a_retry_of_an_event_never_seen_is_handled(self, slack: SlackHarness) -> None:
+        """The first delivery was lost (the app was down): the retry is the only chance."""
+        event = _jenkins("ledger-deploy-prod", ts="1700000512.000001")
+        retry = {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"}
+        await slack.event(event, event_id="EvLOST1", headers=retry)
+        await slack.runtime.idle()
+        assert len(_replies(slack, "1700000512.000001")) == 2
+
 
 class TestWatchedChannels:
     """Only watched channels are read when a watch list is set."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -29,6 +30,12 @@ class TestSigning:
     async def test_stale_timestamp_is_401(self, slack: SlackHarness) -> None:
         status, _ = await slack.command("payments-worker", timestamp=int(time.time()) - 6 * 60)
         assert status == 401
+
+    async def test_url_verification_challenge_is_answered(self, slack: SlackHarness) -> None:
+        body = json.dumps({"token": "t", "challenge": "ch4ll3nge", "type": "url_verification"})
+        status, text = await slack.post(body, "application/json")
+        assert status == 200
+        assert "ch4ll3nge" in text
 
     async def test_health_and_metrics_sit_beside_events(self, slack: SlackHarness) -> None:
         base = slack.url.removesuffix("/slack/events")
