@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from providers.aws import names
 from providers.aws.api import round_window
-from providers.aws.clients import is_loopback, to_json, translate_client_error
+from providers.aws.clients import (
+    is_loopback,
+    iso_timestamp,
+    to_json,
+    translate_client_error,
+)
 from providers.base import CollectContext
 from providers.errors import (
     ConfigError,
@@ -65,6 +70,19 @@ class TestErrorTranslation:
 
 class TestJsonShape:
     """botocore answers become cacheable JSON."""
+
+    @pytest.mark.parametrize(
+        ("raw", "iso"),
+        [
+            (1767225600.5, "2026-01-01T00:00:00.500000+00:00"),
+            ("1767225600", "2026-01-01T00:00:00+00:00"),
+            ("2026-01-01T00:00:00Z", "2026-01-01T00:00:00+00:00"),
+            ("2026-01-01T00:00:00.123+00:00", "2026-01-01T00:00:00.123+00:00"),
+        ],
+    )
+    def test_timestamps_stay_iso_text(self, raw: str | float, iso: str) -> None:
+        assert iso_timestamp(raw) == iso
+        assert datetime.fromisoformat(iso_timestamp(raw)).tzinfo is not None
 
     def test_datetimes_become_iso_strings(self) -> None:
         moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
