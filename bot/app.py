@@ -79,6 +79,9 @@ async def serve(settings: Settings) -> None:
         await run(settings, diagnoser)
     finally:
         await diagnoser.close()
+        close_gateway = getattr(diagnoser.gateway, "close", None)  # the resilient one holds Redis
+        if close_gateway is not None:
+            await close_gateway()
 
 
 async def run(settings: Settings, diagnoser: Diagnoser, *, host: str = "0.0.0.0") -> None:
