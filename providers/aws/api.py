@@ -36,7 +36,6 @@ class EcsApi:
         self.clients = clients
         self.location = names.validate_location(location)
         self.region = location.region
-        self.scope = f"{clients.scope_label}:{location.region}"
 
     async def _call(
         self,
@@ -48,12 +47,14 @@ class EcsApi:
         ttl_s: float,
         rollout: str | None,
         shape: Callable[[Json], Json] | None = None,
+        region: str | None = None,
     ) -> Json:
         """One call through the gateway; `shape` trims the answer before it is cached."""
         action = f"{_PREFIX[service]}:{operation}"
+        region = names.region(region) if region else self.region
         call = Call(
             provider="aws",
-            scope=self.scope,
+            scope=f"{self.clients.scope_label}:{region}",
             operation=action,
             params=tuple(sorted((k, repr(v)) for k, v in params.items())),
             ttl_s=ttl_s,
@@ -62,7 +63,7 @@ class EcsApi:
         method = "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
 
         async def run() -> Json:
-            client = await self.clients.client(service, self.region)
+            client = await self.clients.client(service, region)
             answer = await call_api(
                 action,
                 lambda: getattr(client, method)(**params),
@@ -137,6 +138,7 @@ class EcsApi:
         limit: int,
         rollout: str | None,
         from_head: bool = False,
+        region: str | None = None,
     ) -> list[Obj]:
         """The newest (or, from the head, the first) `limit` events of one stream in the window."""
         window = round_window(ctx, _LOG_STEP_S)
@@ -148,7 +150,9 @@ class EcsApi:
             "limit": limit,
             "startFromHead": from_head,
         }
-        answer = await self._call(ctx, "logs", "GetLogEvents", params, ttl_s=15, rollout=rollout)
+        answer = await self._call(
+            ctx, "logs", "GetLogEvents", params, ttl_s=15, rollout=rollout, region=region
+        )
         return list(answer.get("events", []))
 
     async def metric_data(

@@ -25,6 +25,7 @@ class Stream:
     """One awslogs stream: group, name, and whose it is."""
 
     group: str
+    region: str | None
     name: str
     task_id: str
     container: str
@@ -56,7 +57,8 @@ def streams_for(definition: Obj, tasks: list[Obj], group_override: str | None) -
             tid = task_id(str(task.get("taskArn", "")))
             status = "stopped" if task in stopped else "running"
             name = f"{prefix}/{container.get('name')}/{tid}"
-            out.append(Stream(str(group), name, tid, str(container.get("name")), status))
+            region = options.get("awslogs-region")  # logs may live in another region
+            out.append(Stream(str(group), region, name, tid, str(container.get("name")), status))
     return out
 
 
@@ -106,7 +108,13 @@ async def _read(
     names.task_id(stream.task_id)
     try:
         events = await api.log_events(
-            ctx, stream.group, stream.name, limit=limit, rollout=rollout, from_head=from_head
+            ctx,
+            stream.group,
+            stream.name,
+            limit=limit,
+            rollout=rollout,
+            from_head=from_head,
+            region=stream.region,
         )
     except ProviderNotFound:
         return None  # a task that died before its container started has no stream
