@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Protocol
 
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, RateLimitItemPerSecond, parse
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
@@ -22,6 +22,18 @@ from providers.resilience.redis_state import REDIS_ERRORS, RedisLink
 
 # A token that frees up within this much after the deadline is still not worth waiting for.
 _MIN_WAIT_S = 0.005
+
+# Tokens are counted when taken, platforms count requests when they arrive; requests
+# that leave together arrive spread by scheduling and network jitter. Counting over a
+# window this much longer than the platform's keeps its own window from ever seeing
+# more than the limit (measured in benchmarks/limits.py).
+ARRIVAL_MARGIN_S = 1
+
+
+def with_margin(limit: str, margin_s: int = ARRIVAL_MARGIN_S) -> RateLimitItem:
+    """`limit` ("100/minute") as a per-second window lengthened by `margin_s`."""
+    item = parse(limit)
+    return RateLimitItemPerSecond(item.amount, int(item.get_expiry()) + margin_s)
 
 
 class Window(Protocol):
@@ -99,8 +111,8 @@ class RateLimiter:
     ) -> None:
         self._window = window
         self._clock = clock
-        self._default = parse(default)
-        self._overrides = {k: parse(v) for k, v in (overrides or {}).items()}
+        self._default = with_margin(default)
+        self._overrides = {k: with_margin(v) for k, v in (overrides or {}).items()}
 
     def limit_for(self, limit_key: str) -> RateLimitItem:
         """The limit of a `provider:scope` key: its own override, its provider's, or the default."""

@@ -9,7 +9,7 @@ from limits import RateLimitItem
 from limits.aio.storage import MemoryStorage
 
 from providers.errors import ProviderThrottled
-from providers.resilience.limiter import LimitsWindow, RateLimiter, SharedWindow
+from providers.resilience.limiter import LimitsWindow, RateLimiter, SharedWindow, with_margin
 from providers.resilience.redis_state import RedisLink
 from tests.providers.resilience.doubles import ManualClock
 
@@ -48,14 +48,14 @@ class TestWaitingForATokenCountsAgainstTheDeadline:
         clock.advance(3)
         await limiter.acquire("ecs:123", deadline=clock.now() + 30)
         waited = await limiter.acquire("ecs:123", deadline=clock.now() + 30)
-        assert waited == pytest.approx(7)
+        assert waited == pytest.approx(8)  # the 10 s window plus the 1 s arrival margin
 
     async def test_defers_when_the_token_comes_after_the_deadline(self, clock: ManualClock) -> None:
         limiter = RateLimiter(VirtualWindow(clock), clock=clock, default="1/minute")
         await limiter.acquire("kubernetes:prod", deadline=None)
         with pytest.raises(ProviderThrottled, match="deferred") as caught:
             await limiter.acquire("kubernetes:prod", deadline=clock.now() + 10)
-        assert caught.value.retry_after_s == pytest.approx(60)
+        assert caught.value.retry_after_s == pytest.approx(61)
         assert caught.value.provider == "kubernetes"
         assert clock.sleeps == []
 
@@ -77,6 +77,12 @@ class TestWaitingForATokenCountsAgainstTheDeadline:
         assert limiter.limit_for("ecs:prod").amount == 5
         assert limiter.limit_for("ecs:dev").amount == 20
         assert limiter.limit_for("kubernetes:x").amount == 100
+
+
+def test_windows_are_lengthened_by_the_arrival_margin() -> None:
+    assert with_margin("100/minute").amount == 100
+    assert with_margin("100/minute").get_expiry() == 61
+    assert with_margin("20/10 seconds").get_expiry() == 11
 
 
 class TestTheLimitsLibrary:
@@ -114,7 +120,7 @@ class TestTheLimitsLibrary:
             wait = await SharedWindow(links[0]).free_in_s(
                 limiters[0].limit_for("ecs:acct"), "ecs:acct"
             )
-            assert 50 < wait <= 60
+            assert 50 < wait <= 61
         finally:
             for link in links:
                 await link.close()
