@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import os
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime
@@ -13,16 +14,19 @@ from urllib.parse import urlsplit
 
 import aioboto3
 from aiobotocore.config import AioConfig
+from aiobotocore.session import AioSession
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
+    ProfileNotFound,
     ReadTimeoutError,
 )
 
 from providers.errors import (
+    ConfigError,
     ProviderError,
     ProviderNotFound,
     ProviderPermissionDenied,
@@ -66,6 +70,21 @@ _NOT_FOUND = {
 _DENIED = {"UnauthorizedOperation", "AccessDenied", "AccessDeniedException"}
 
 
+def session_for(profile: str | None, *, isolated: bool) -> aioboto3.Session:
+    """The standard chain (env, profile, role), or, for the sandbox, none of the user's files."""
+    # A loopback endpoint is the sandbox: AWS_PROFILE and the user's files play no part.
+    blind = {
+        "profile": (None, None, None, None),
+        "config_file": (None, None, os.devnull, None),
+        "credentials_file": (None, None, os.devnull, None),
+    }
+    core = AioSession(session_vars=blind if isolated else None)
+    try:
+        return aioboto3.Session(botocore_session=core, profile_name=profile)
+    except ProfileNotFound as exc:
+        raise ConfigError(f"AWS profile {profile!r} not found") from exc
+
+
 def is_loopback(endpoint_url: str | None) -> bool:
     """Whether the endpoint is this machine (the sandbox), judged by its host name."""
     if not endpoint_url:
@@ -85,7 +104,7 @@ class AwsClients:
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
         self._loopback = is_loopback(settings.aws_endpoint_url) and not settings.aws_profile
-        self._session = aioboto3.Session(profile_name=settings.aws_profile)
+        self._session = session_for(settings.aws_profile, isolated=self._loopback)
         # Answers are cached as JSON, so timestamps stay ISO strings instead of going through
         # dateutil to datetime and back (a fifth of the provider's CPU time per diagnosis).
         parsers = self._session._session.get_component("response_parser_factory")

@@ -1,4 +1,4 @@
-"""Builds the ECS scenarios through the AWS API (boto3 straight to moto), then fills moto's gaps."""
+"""Builds the ECS scenarios through the AWS API (botocore straight to moto), then fills the gaps."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]  # no stubs; pyproject lists aioboto3 only
+from botocore.session import get_session
 
 from providers.sandbox import moto_gaps
 from providers.sandbox.aws.telemetry import Stream, write_logs, write_metrics
@@ -23,8 +23,9 @@ def build_scenarios(moto_url: str, spec: Spec, now: datetime) -> None:
     """Create the VPC, load balancer, cluster and every service of the spec (blocking)."""
     region = spec["region"]
     moto_gaps.hold_task_states()
+    session = get_session()
     clients = {
-        name: boto3.client(name, endpoint_url=moto_url, region_name=region, **KEYS)
+        name: session.create_client(name, endpoint_url=moto_url, region_name=region, **KEYS)
         for name in ("ec2", "ecs", "elbv2", "logs", "cloudwatch")
     }
     net = Network.build(clients, spec)

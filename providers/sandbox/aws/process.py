@@ -28,7 +28,9 @@ class MotoProcess:
     @classmethod
     async def start(cls, scenarios: Path) -> MotoProcess:
         """Start the child and wait until moto answers with every scenario built."""
-        env = dict(os.environ)
+        # The child never sees the user's AWS settings or credentials: it only talks to moto.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         process = await asyncio.create_subprocess_exec(
             sys.executable,

@@ -161,3 +161,14 @@ class TestLoopback:
     )
     def test_loopback(self, url: str | None, expected: bool) -> None:
         assert is_loopback(url) is expected
+
+
+class TestProfiles:
+    """A missing named profile is a configuration error, found before any call."""
+
+    def test_missing_profile_is_a_config_error(self) -> None:
+        from providers.aws import create
+        from providers.registry import ProviderSettings
+
+        with pytest.raises(ConfigError, match="df-test-no-such-profile"):
+            create(ProviderSettings(aws_profile="df-test-no-such-profile"))

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aioboto3
 import moto
 import pytest
 import pytest_asyncio
 from aiobotocore.config import AioConfig
 
+from providers.aws.clients import session_for
 from tests.providers.aws.conftest import AwsSandbox
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -29,7 +29,8 @@ async def ecs(aws: AwsSandbox) -> AsyncIterator[Any]:
 
 
 def _client(service: str, aws: AwsSandbox) -> Any:
-    return aioboto3.Session().client(
+    # the same isolated session the provider uses for loopback: no user profile or files
+    return session_for(None, isolated=True).client(
         service,
         endpoint_url=aws.emulator.moto_url,
         region_name="us-east-1",
