@@ -6,6 +6,8 @@ answers JSON commands on stdin, one per line:
   {"cmd": "clear"}                  back to the baseline latency, no faults
   {"cmd": "stats"}                  -> {"calls": {...}, "bytes": {...}}
   {"cmd": "times", "platform": p}   -> {"times": [wall-clock seconds of each request]}
+  {"cmd": "rollout", "namespace": ns, "deployment": d}   a new Kubernetes rollout
+                                    (revision + 1) -> {"revision": "N"}
 
     .venv/bin/python -m benchmarks.sandbox_server [--latency] [--seed N]
 """
@@ -47,7 +49,27 @@ def baseline(faults: Faults, latency: bool) -> None:
             faults.set(platform, latency_s=seconds)
 
 
-def answer(faults: TimedFaults, latency: bool, command: dict[str, object]) -> dict[str, object]:
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def rollout(sandbox: Sandbox, namespace: str, deployment: str) -> dict[str, object]:
+    """Bump the revision of a Deployment and its newest ReplicaSet in the emulator's state."""
+    state = sandbox.emulators["kubernetes"].state  # type: ignore[attr-defined]
+    owned = [
+        rs
+        for rs in state.of_kind("ReplicaSet", namespace)
+        if any(o.get("name") == deployment for o in rs["metadata"].get("ownerReferences", []))
+    ]
+    newest = max(owned, key=lambda rs: int(rs["metadata"]["annotations"][REVISION]))
+    revision = str(int(newest["metadata"]["annotations"][REVISION]) + 1)
+    newest["metadata"]["annotations"][REVISION] = revision
+    state.find("Deployment", namespace, deployment)["metadata"]["annotations"][REVISION] = revision
+    return {"revision": revision}
+
+
+def answer(
+    sandbox: Sandbox, faults: TimedFaults, latency: bool, command: dict[str, object]
+) -> dict[str, object]:
     cmd = command.get("cmd")
     if cmd == "set":
         changes = command.get("changes") or {}
@@ -57,6 +79,8 @@ def answer(faults: TimedFaults, latency: bool, command: dict[str, object]) -> di
         baseline(faults, latency)
     elif cmd == "stats":
         return {"calls": dict(faults.calls), "bytes": dict(faults.bytes_sent)}
+    elif cmd == "rollout":
+        return rollout(sandbox, str(command["namespace"]), str(command["deployment"]))
     elif cmd == "times":
         return {"times": list(faults.times.get(str(command["platform"]), []))}
     return {"ok": True}
@@ -72,7 +96,7 @@ async def main(latency: bool, seed: int) -> None:
             line = await loop.run_in_executor(None, sys.stdin.readline)
             if not line:
                 return
-            print(json.dumps(answer(faults, latency, json.loads(line))), flush=True)
+            print(json.dumps(answer(sandbox, faults, latency, json.loads(line))), flush=True)
 
 
 def _fields(sandbox: Sandbox) -> dict[str, object]:

@@ -1,0 +1,133 @@
+"""The repeated-query workload: people re-running /diagnose on the same services during an incident.
+
+240 requests by different people over 40 s (seeded random arrivals) for four
+broken services (one per platform, plus a second Kubernetes one), one bot with
+L1 + L2 (a Redis of its own), realistic latency. Halfway through, payments-worker
+gets a new rollout; no call for the old rollout may be answered once the
+deployment's status TTL (5 s) has passed. Figures: hit rate of gateway lookups,
+provider requests made vs what the same diagnoses would cost uncached ("calls
+saved"), and the rollout check. Target: >= 95 % and never stale.
+
+    .venv/bin/python -m benchmarks.cache [--seconds 40] [--requests 240]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+
+from benchmarks.harness import Recorder, SandboxProcess, emit, remote_bot
+from benchmarks.redis_server import RedisServer
+from bot.diagnoser import Diagnoser
+from providers.resilience.gateway import ResilientGateway
+
+SERVICES = ["payments-worker", "checkout-api", "search-frontend", "orders-api"]
+ROLLOUT = ("payments", "payments-worker")
+STATUS_TTL_S = 5.0  # the Kubernetes provider's TTL for the Deployment read
+
+
+async def cold_cost(sandbox: SandboxProcess) -> dict[str, int]:
+    """Provider requests one uncached diagnosis of each service makes."""
+    cost: dict[str, int] = {}
+    async with remote_bot(sandbox.settings, rate_limit="100000/minute") as bot:
+        gateway = bot.gateway
+        assert isinstance(gateway, ResilientGateway)
+        for name in SERVICES:
+            await bot.diagnose(bot.request(name))  # warm clients
+            gateway.l1.clear()
+            before = sandbox.total_calls()
+            await bot.diagnose(bot.request(name))
+            cost[name] = sandbox.total_calls() - before
+    return cost
+
+
+async def workload(
+    bot: Diagnoser, sandbox: SandboxProcess, seconds: float, count: int
+) -> tuple[list[str], float, str]:
+    rng = random.Random(42)
+    arrivals = sorted((rng.uniform(0, seconds), rng.choice(SERVICES)) for _ in range(count))
+    started = time.perf_counter()
+    rollout_at = 0.0
+    revision = ""
+
+    async def one(at: float, name: str, n: int) -> str:
+        await asyncio.sleep(max(0.0, at - (time.perf_counter() - started)))
+        diagnosis = await bot.diagnose(bot.request(name, requested_by=f"U{n}"))
+        return diagnosis.analysis.findings[0].category if diagnosis.analysis.findings else "-"
+
+    async def new_rollout() -> None:
+        nonlocal rollout_at, revision
+        await asyncio.sleep(seconds / 2)
+        rollout_at = time.perf_counter()
+        revision = str(
+            sandbox.command(cmd="rollout", namespace=ROLLOUT[0], deployment=ROLLOUT[1])["revision"]
+        )
+
+    tasks = [one(at, name, n) for n, (at, name) in enumerate(arrivals)]
+    *found, _ = await asyncio.gather(*tasks, new_rollout())
+    return list(found), rollout_at, revision
+
+
+async def main(seconds: float, count: int) -> None:
+    sandbox = SandboxProcess(latency=True)
+    redis = RedisServer()
+    try:
+        cost = await cold_cost(sandbox)
+        async with remote_bot(
+            sandbox.settings, redis_url=redis.url, rate_limit="100000/minute"
+        ) as bot:
+            for name in SERVICES:  # warm clients, then forget what that cached
+                await bot.diagnose(bot.request(name))
+            gateway = bot.gateway
+            assert isinstance(gateway, ResilientGateway)
+            gateway.l1.clear()
+            await gateway.link.client.flushdb()  # type: ignore[union-attr]  # our own server
+            gateway.stats.clear()
+            recorder = Recorder(gateway)
+            bot.gateway = recorder
+            before = sandbox.total_calls()
+            found, rollout_at, revision = await workload(bot, sandbox, seconds, count)
+            made = sandbox.total_calls() - before
+            bot.gateway = gateway
+            stats = dict(gateway.stats)
+    finally:
+        sandbox.close()
+        redis.stop()
+    old = f"rev{int(revision) - 1}:"
+    mine = [r for r in recorder.records if ("namespace", ROLLOUT[0]) in r.call.params]
+    stale = [
+        r
+        for r in mine
+        if (r.call.rollout or "").startswith(old) and r.start > rollout_at + STATUS_TTL_S
+    ]
+    fresh = [r for r in mine if (r.call.rollout or "").startswith(f"rev{revision}:")]
+    lookups = sum(stats.get(k, 0) for k in ("l1", "l2", "shared", "miss"))
+    hits = lookups - stats.get("miss", 0)
+    uncached = sum(cost[name] for name in SERVICES) / len(SERVICES) * count
+    emit(
+        "cache",
+        requests=count,
+        seconds=seconds,
+        reports=len(found),
+        cold_requests_per_diagnosis=cost,
+        gateway_lookups=lookups,
+        lookup_hit_rate=round(hits / lookups, 4) if lookups else None,
+        lookups_by_level={k: stats.get(k, 0) for k in ("l1", "l2", "shared", "miss")},
+        provider_requests_made=made,
+        provider_requests_uncached_estimate=round(uncached),
+        provider_requests_saved=round(uncached - made),
+        request_level_hit_rate=round(1 - made / uncached, 4),
+        rollout_revision=revision,
+        calls_for_new_rollout=len(fresh),
+        stale_answers_after_status_ttl=len(stale),
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=40.0)
+    parser.add_argument("--requests", type=int, default=240)
+    args = parser.parse_args()
+    asyncio.run(main(args.seconds, args.requests))
