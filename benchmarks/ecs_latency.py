@@ -112,7 +112,16 @@ async def measure(service: str, runs: int) -> dict[str, object]:
             out: dict[str, object] = {"service": service, "runs": runs}
             for depth in ("basic", "comprehensive"):
                 calls_before = faults.total_calls("aws")
+                seen_before = dict(faults.calls)
                 samples = [await _once(provider, target, depth) for _ in range(runs)]
+                made = {
+                    k.removeprefix("aws:")
+                    for k, n in faults.calls.items()
+                    if n > seen_before.get(k, 0)
+                }
+                declared = BASIC_OPS if depth == "basic" else set(DEPENDS_ON)
+                if made != declared:  # the chain below is only right for the declared graph
+                    raise SystemExit(f"call graph drifted: made {sorted(made ^ declared)}")
                 chain = chain_s(depth)
                 p50 = statistics.median(samples)
                 p95 = sorted(samples)[max(0, round(0.95 * len(samples)) - 1)]
