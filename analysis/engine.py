@@ -158,7 +158,8 @@ class Engine:
             fixes = pattern.fixes["generic"]
         evidence: list[str] = []
         for line_index in found.evidence:
-            text = _clip(redact(lines[line_index].strip()))
+            # Redact a generous prefix, then clip: a secret is masked before the cut can split it.
+            text = _clip(redact(lines[line_index][: MAX_LINE * 4].strip()))
             if text and text not in evidence:
                 evidence.append(text)
             if len(evidence) >= MAX_EVIDENCE:

@@ -136,8 +136,11 @@ class ReferenceMatcher:
     backend = "re"
 
     def __init__(self, specs: Sequence[RegexSpec]) -> None:
+        # ASCII: hyperscan scans UTF-8 bytes without UCP, so \w, \b and case folding are ASCII.
+        flags = re.ASCII
         self._compiled = [
-            (s.id, re.compile(s.regex, 0 if s.case_sensitive else re.IGNORECASE)) for s in specs
+            (s.id, re.compile(s.regex, flags if s.case_sensitive else flags | re.IGNORECASE))
+            for s in specs
         ]
 
     def scan(self, lines: Sequence[str]) -> set[Hit]:

@@ -1,4 +1,4 @@
-"""Root-cause accuracy on the labelled corpus: top-1/top-3, per-category P/R, confusion, ECE, misses.
+"""Root-cause accuracy on a labelled corpus: top-1/3, per-category P/R, confusion, ECE, misses.
 
 Usage: python benchmarks/accuracy.py [CORPUS.jsonl] [--details] [--folds K]
 Prints one JSON line of figures on stdout; --details prints every wrong case,
@@ -86,7 +86,7 @@ def ece(pairs: list[tuple[float, bool]]) -> float:
 
 
 def fit_calibration(pairs: list[tuple[float, bool]], knots: int = 5) -> Calibration:
-    """Monotone map from raw confidence to observed accuracy (pooled adjacent violators on quantiles)."""
+    """Monotone raw -> observed-accuracy map (pool adjacent violators over quantile groups)."""
     if len(pairs) < knots:
         return IDENTITY
     ordered = sorted(pairs)

@@ -1,4 +1,4 @@
-"""Pattern-analysis throughput: Engine.analyze over 1k / 100k / 1M generated log lines, vs a `re` loop.
+"""Pattern-analysis throughput: Engine.analyze over 1k/100k/1M generated lines vs a `re` loop.
 
 Usage: python benchmarks/analysis.py [--sizes 1000,100000,1000000] [--re-sample 5000]
 One process, one thread (hyperscan scans on the calling thread). Prints one JSON line.
@@ -26,20 +26,20 @@ from analysis.matcher import ReferenceMatcher, regex_specs  # noqa: E402
 from providers.model import Evidence  # noqa: E402
 
 _ORDINARY = (
-    '10.0.{a}.{b} - - [27/Nov/2026:10:{m:02d}:{s:02d} +0000] "GET /api/orders/{n} HTTP/1.1" 200 {n} "-" "okhttp/4.12"',
-    '{{"level":"info","ts":"2026-11-27T10:{m:02d}:{s:02d}Z","msg":"request completed","path":"/v1/items/{n}","status":200,"duration_ms":{a}}}',
-    "2026-11-27 10:{m:02d}:{s:02d}.{n:03d} INFO [http-nio-8080-exec-{a}] c.a.b.OrderController : fetched {n} orders for customer {b}",
-    "INFO:     10.1.{a}.{b}:5{n:04d} - \"POST /graphql HTTP/1.1\" 200 OK",
-    "I1127 10:{m:02d}:{s:02d}.{n:06d}       1 controller.go:{a}] Reconciling deployment shop/orders-api generation {b}",
+    '10.0.{a}.{b} - - [27/Nov/2026:10:{m:02d}:{s:02d} +0000] "GET /api/orders/{n} HTTP/1.1" 200 {n} "-" "okhttp/4.12"',  # noqa: E501 (realistic log lines)
+    '{{"level":"info","ts":"2026-11-27T10:{m:02d}:{s:02d}Z","msg":"request completed","path":"/v1/items/{n}","status":200,"duration_ms":{a}}}',  # noqa: E501 (realistic log lines)
+    "2026-11-27 10:{m:02d}:{s:02d}.{n:03d} INFO [http-nio-8080-exec-{a}] c.a.b.OrderController : fetched {n} orders for customer {b}",  # noqa: E501 (realistic log lines)
+    'INFO:     10.1.{a}.{b}:5{n:04d} - "POST /graphql HTTP/1.1" 200 OK',
+    "I1127 10:{m:02d}:{s:02d}.{n:06d}       1 controller.go:{a}] Reconciling deployment shop/orders-api generation {b}",  # noqa: E501 (realistic log lines)
     "HikariPool-1 - Pool stats (total=10, active={a}, idle={b}, waiting=0)",
     "[{m:02d}:{s:02d}] worker.{a}: job {n} done in {b}ms (queue=default)",
-    "Normal   Pulled     {s}s   kubelet  Container image \"registry.local/orders-api:2.{a}.{b}\" already present on machine",
+    'Normal   Pulled     {s}s   kubelet  Container image "registry.local/orders-api:2.{a}.{b}" already present on machine',  # noqa: E501 (realistic log lines)
     "kafka consumer orders-events partition {a} lag {b} offset {n}",
     "WARN  cache miss ratio {a}.{b}% above target for key prefix user:{n}",
 )
 _FAILURES = (
     "Error: connect ECONNREFUSED 10.0.{a}.{b}:5432",
-    "Warning  BackOff  {s}s (x{a} over 5m)  kubelet  Back-off restarting failed container app in pod api-{n}",
+    "Warning  BackOff  {s}s (x{a} over 5m)  kubelet  Back-off restarting failed container app in pod api-{n}",  # noqa: E501 (realistic log lines)
     "java.lang.OutOfMemoryError: Java heap space",
     "Traceback (most recent call last):",
     "Readiness probe failed: HTTP probe failed with statuscode: 503",
@@ -57,8 +57,11 @@ def generate(count: int, seed: int = 1) -> list[Evidence]:
     for i in range(count):
         pool = _FAILURES if rng.random() < FAILURE_RATE else _ORDINARY
         text = rng.choice(pool).format(
-            a=rng.randrange(256), b=rng.randrange(256), n=rng.randrange(100000),
-            m=rng.randrange(60), s=rng.randrange(60),
+            a=rng.randrange(256),
+            b=rng.randrange(256),
+            n=rng.randrange(100000),
+            m=rng.randrange(60),
+            s=rng.randrange(60),
         )
         out.append(Evidence("log", "bench", text, start + timedelta(milliseconds=i)))
     return out

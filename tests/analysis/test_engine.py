@@ -1,0 +1,224 @@
+"""Engine behaviour: findings, causal ranking, fixes, evidence limits, templates, timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from analysis.engine import MAX_EVIDENCE, MAX_LINE, Engine
+from analysis.evidence_text import evidence_from_text
+from analysis.model import CATEGORIES
+from providers.model import Evidence
+
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def top(engine: Engine, text: str, platform: str = "generic") -> str:
+    found = engine.analyze(evidence_from_text(text), platform=platform).findings
+    return found[0].category if found else "none"
+
+
+class TestFindings:
+    """Findings are sorted, one per category, with filled fixes and capped, redacted evidence."""
+
+    def test_oom_with_context_filled_fix(self, engine: Engine) -> None:
+        text = "Last State: Terminated\n  Reason: OOMKilled\n  Exit Code: 137\n"
+        analysis = engine.analyze(
+            evidence_from_text(text),
+            platform="kubernetes",
+            context={"deployment": "payments-worker", "namespace": "payments"},
+        )
+        first = analysis.findings[0]
+        assert first.category == "oom_killed"
+        assert first.confidence > 0.9
+        assert any(
+            "kubectl set resources deployment/payments-worker -n payments" in f for f in first.fixes
+        )
+        assert "Reason: OOMKilled" in first.evidence
+
+    def test_unknown_placeholders_stay_readable(self, engine: Engine) -> None:
+        found = engine.analyze(evidence_from_text("Reason: OOMKilled"), platform="kubernetes")
+        assert any("deployment/<deployment> -n <namespace>" in f for f in found.findings[0].fixes)
+
+    def test_platform_picks_the_fix(self, engine: Engine) -> None:
+        line = "Memory limit of 512 MiB exceeded with 530 MiB used."
+        ctx = {"service": "media-resizer", "region": "us-central1", "project": "acme"}
+        run = engine.analyze(evidence_from_text(line), platform="cloudrun", context=ctx)
+        assert any("gcloud run services update media-resizer" in f for f in run.findings[0].fixes)
+        generic = engine.analyze(evidence_from_text(line), platform="generic")
+        assert not any("gcloud" in f for f in generic.findings[0].fixes)
+
+    def test_sorted_one_per_category_and_json_shape(self, engine: Engine) -> None:
+        text = "\n".join(
+            [
+                "Error: getaddrinfo ENOTFOUND api.internal",
+                "dial tcp: lookup db on 10.96.0.10:53: no such host",
+                "x509: certificate signed by unknown authority",
+                "ModuleNotFoundError: No module named 'yaml'",
+            ]
+        )
+        findings = engine.analyze(evidence_from_text(text)).findings
+        confidences = [f.confidence for f in findings]
+        assert confidences == sorted(confidences, reverse=True)
+        assert len({f.category for f in findings}) == len(findings)
+        shape = findings[0].to_json()
+        assert {"category", "pattern", "title", "confidence", "evidence", "fixes"} <= set(shape)
+        assert shape["category"] in CATEGORIES
+
+    def test_evidence_is_capped_in_count_and_length(self, engine: Engine) -> None:
+        lines = [f"Error: getaddrinfo ENOTFOUND host-{i} " + "x" * 2000 for i in range(40)]
+        finding = engine.analyze(evidence_from_text("\n".join(lines))).findings[0]
+        assert len(finding.evidence) == MAX_EVIDENCE
+        assert all(len(e) <= MAX_LINE for e in finding.evidence)
+
+    def test_elapsed_is_measured(self, engine: Engine) -> None:
+        assert engine.analyze(evidence_from_text("Reason: OOMKilled")).elapsed_ms > 0
+
+    def test_counter_evidence_rules_out_oom(self, engine: Engine) -> None:
+        text = (
+            "State.OOMKilled is false, State.ExitCode is 137\n"
+            "Container app failed liveness probe, will be restarted"
+        )
+        assert top(engine, text) == "health_check_failed"
+
+
+class TestCauseOverSymptom:
+    """Causal rules rank the cause above the loud symptom."""
+
+    def test_db_timeout_behind_failing_health_checks(self, engine: Engine) -> None:
+        text = (
+            "service inventory-svc (port 8080) is unhealthy in (target-group tg) due to "
+            "(reason Health checks failed).\nTask failed ELB health checks in (target-group tg)\n"
+            'psycopg2.OperationalError: connection to server at "db" (10.0.3.4), '
+            "port 5432 failed: Connection timed out"
+        )
+        assert top(engine, text, "ecs") == "db_connection"
+
+    def test_oom_behind_crash_loop(self, engine: Engine) -> None:
+        text = (
+            "Warning BackOff kubelet Back-off restarting failed container\n"
+            "Reason: CrashLoopBackOff\nLast State: Terminated\n  Reason: OOMKilled\n"
+            "  Exit Code: 137"
+        )
+        assert top(engine, text, "kubernetes") == "oom_killed"
+
+    def test_no_space_behind_pull_failure(self, engine: Engine) -> None:
+        text = (
+            'Failed to pull image "acme/api:2": failed to register layer: write '
+            "/var/lib/containerd/tmp/x: no space left on device\nErrImagePull\nImagePullBackOff"
+        )
+        assert top(engine, text, "kubernetes") == "disk_full"
+
+    def test_worker_timeout_sigkill_is_timeout(self, engine: Engine) -> None:
+        text = (
+            "[2026-11-27 10:00:31 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:9)\n"
+            "[2026-11-27 10:00:32 +0000] [1] [ERROR] Worker (pid:9) was sent SIGKILL! "
+            "Perhaps out of memory?"
+        )
+        assert top(engine, text) == "timeout"
+
+    def test_network_behind_registry_pull_timeout(self, engine: Engine) -> None:
+        text = (
+            "CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+            "failed to resolve ref 1.dkr.ecr.us-east-1.amazonaws.com/n:1: dial tcp "
+            "52.1.1.1:443: i/o timeout"
+        )
+        assert top(engine, text, "ecs") == "dns_network"
+
+    def test_oom_killed_init_inside_oci_error(self, engine: Engine) -> None:
+        text = (
+            "CannotStartContainerError: Error response from daemon: OCI runtime create failed: "
+            "container_linux.go:380: starting container process caused: container init was "
+            "OOM-killed (memory limit too low?): unknown"
+        )
+        assert top(engine, text, "ecs") == "oom_killed"
+
+
+class TestAttributesAndDerivedFacts:
+    """Structured provider evidence scores through attributes and cross-line facts."""
+
+    def test_exit_137_with_memory_at_limit_is_oom(self, engine: Engine) -> None:
+        evidence = [
+            Evidence("status", "ecs", "container app stopped", attributes={"exit_code": 137}),
+            Evidence(
+                "metric", "cloudwatch", "memory 98% of limit", attributes={"memory_pct": 98.0}
+            ),
+        ]
+        assert engine.analyze(evidence, platform="ecs").findings[0].category == "oom_killed"
+
+    def test_exit_137_alone_is_not_confident(self, engine: Engine) -> None:
+        evidence = [Evidence("status", "ecs", "stopped", attributes={"exit_code": 137})]
+        findings = engine.analyze(evidence).findings
+        assert findings
+        assert findings[0].confidence < 0.5
+
+    def test_probe_port_differs_from_listen_port(self, engine: Engine) -> None:
+        text = (
+            "(service billing-api) (port 3000) is unhealthy in (target-group tg) due to "
+            "(reason Health checks failed).\nTomcat started on port 8080 (http)"
+        )
+        assert top(engine, text, "ecs") == "port_binding"
+
+    def test_same_port_is_not_a_mismatch(self, engine: Engine) -> None:
+        text = (
+            "(service billing-api) (port 8080) is unhealthy in (target-group tg) due to "
+            "(reason Health checks failed).\nTomcat started on port 8080 (http)"
+        )
+        assert top(engine, text, "ecs") == "health_check_failed"
+
+
+class TestWhenNothingMatches:
+    """No confident finding: the most frequent error templates since the rollout instead."""
+
+    def test_templates_are_reported(self, engine: Engine) -> None:
+        lines = [f"ERROR widget {i} rejected by flux capacitor at stage {i % 3}" for i in range(30)]
+        lines += ["INFO all good"] * 10
+        analysis = engine.analyze(evidence_from_text("\n".join(lines)))
+        assert analysis.findings == []
+        assert analysis.unmatched_templates
+        assert "flux capacitor" in analysis.unmatched_templates[0]
+        assert analysis.unmatched_templates[0].startswith("30×")
+
+    def test_templates_skip_lines_before_the_rollout(self) -> None:
+        from analysis.templates import unmatched_templates
+
+        old = Evidence("log", "x", "ERROR stale failure 1", T0 - timedelta(hours=1))
+        new = Evidence("log", "x", "ERROR fresh failure 2", T0 + timedelta(seconds=5))
+        templates = unmatched_templates([old, new], since=T0)
+        assert len(templates) == 1
+        assert "fresh" in templates[0]
+
+    def test_empty_input(self, engine: Engine) -> None:
+        analysis = engine.analyze([])
+        assert analysis.findings == []
+        assert analysis.unmatched_templates == []
+        assert analysis.story is None
+
+
+class TestTimeline:
+    """Rollout, first error, restarts and metric spikes make the one-line story."""
+
+    def test_story_ties_first_error_to_rollout(self, engine: Engine) -> None:
+        evidence = [
+            Evidence(
+                "status",
+                "k8s",
+                "deployment payments-worker rolled out",
+                T0,
+                {"rollout_started": T0.isoformat(), "revision": "payments-worker-7f9"},
+            ),
+            Evidence(
+                "status",
+                "k8s",
+                "Reason: OOMKilled",
+                T0 + timedelta(seconds=42),
+                {"restart_count": 5, "reason": "OOMKilled"},
+            ),
+            Evidence("metric", "k8s", "memory 99%", T0 + timedelta(seconds=40), {"memory_pct": 99}),
+        ]
+        analysis = engine.analyze(evidence, platform="kubernetes")
+        assert analysis.story is not None
+        assert "payments-worker-7f9" in analysis.story
+        assert "40 s after" in analysis.story  # the memory spike is the first sign
+        assert "5 restarts" in analysis.story
+        assert "memory reached 99%" in analysis.story
+        assert [e.at for e in analysis.timeline] == sorted(e.at for e in analysis.timeline)

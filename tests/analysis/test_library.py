@@ -1,0 +1,100 @@
+"""The pattern library loader: built-ins, user dirs, and errors that name the file and pattern."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.engine import Engine
+from analysis.library import load_library
+from analysis.model import CATEGORIES
+from providers.errors import ConfigError
+
+GOOD = """\
+category: app_crash
+patterns:
+  - id: acme-widget-crash
+    title: The ACME widget runtime crashed
+    signals:
+      - regex: 'ACME widget fault [0-9]+'
+        weight: 0.8
+        why: the widget runtime reports a fault
+    fixes:
+      generic: ["Restart the widget with --safe"]
+    examples:
+      match: ["ACME widget fault 42"]
+      no_match: ["ACME widget ok"]
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+class TestBuiltins:
+    """The shipped library is valid and covers the whole taxonomy, one file per category."""
+
+    def test_every_category_has_patterns(self) -> None:
+        library = load_library()
+        assert library.categories() == set(CATEGORIES)
+
+    def test_one_file_per_category(self) -> None:
+        names = {
+            p.stem for p in (Path(__file__).parents[2] / "analysis" / "patterns").glob("*.yaml")
+        }
+        assert names == set(CATEGORIES)
+
+    def test_every_pattern_has_fixes_for_its_platforms_and_a_doc_link(self) -> None:
+        for pattern in load_library().patterns:
+            assert pattern.fixes["generic"], pattern.id
+            assert pattern.docs_url, pattern.id
+            assert pattern.docs_url.startswith("https://"), pattern.id
+
+
+class TestUserPatterns:
+    """An extra directory is merged and validated the same way."""
+
+    def test_user_pattern_is_loaded_and_used(self, tmp_path: Path) -> None:
+        engine = Engine.load([write(tmp_path, "acme.yaml", GOOD)])
+        from analysis.evidence_text import evidence_from_text
+
+        found = engine.analyze(evidence_from_text("boot\nACME widget fault 7\n"))
+        assert found.findings[0].pattern == "acme-widget-crash"
+
+    @pytest.mark.parametrize(
+        ("broken", "expected"),
+        [
+            (GOOD.replace("'ACME widget fault [0-9]+'", "'ACME (widget'"), "bad regex"),
+            (GOOD.replace("category: app_crash", "category: gremlins"), "category"),
+            (GOOD.replace("weight: 0.8", "weight: 1.5"), "weight"),
+            (GOOD.replace('      no_match: ["ACME widget ok"]\n', ""), "no_match"),
+            (GOOD.replace("'ACME widget fault [0-9]+'", "'(?<=x)ACME'"), "lookaround"),
+            (GOOD.replace("'ACME widget fault [0-9]+'", "'x*'"), "empty string"),
+        ],
+    )
+    def test_broken_file_names_file_and_pattern(
+        self, tmp_path: Path, broken: str, expected: str
+    ) -> None:
+        directory = write(tmp_path, "acme.yaml", broken)
+        with pytest.raises(ConfigError) as caught:
+            load_library([directory])
+        message = str(caught.value)
+        assert "acme.yaml" in message
+        assert expected in message
+        if "category: gremlins" not in broken:
+            assert "acme-widget-crash" in message
+
+    def test_duplicate_id_is_rejected(self, tmp_path: Path) -> None:
+        broken = GOOD.replace("acme-widget-crash", "k8s-rbac-forbidden")
+        with pytest.raises(ConfigError, match="already defined"):
+            load_library([write(tmp_path, "dup.yaml", broken)])
+
+    def test_invalid_yaml_is_a_config_error(self, tmp_path: Path) -> None:
+        with pytest.raises(ConfigError, match=r"bad\.yaml"):
+            load_library([write(tmp_path, "bad.yaml", "category: [unclosed\n")])
+
+    def test_missing_directory_is_a_config_error(self, tmp_path: Path) -> None:
+        with pytest.raises(ConfigError, match="does not exist"):
+            load_library([tmp_path / "nope"])

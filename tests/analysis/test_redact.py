@@ -1,0 +1,124 @@
+"""Redaction: planted secrets never survive into findings, templates or the story."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from analysis.engine import Engine
+from analysis.evidence_text import evidence_from_text
+from analysis.model import Analysis
+from analysis.redact import redact
+
+UPPER_DIGITS = string.ascii_uppercase + string.digits
+B64URL = string.ascii_letters + string.digits + "_-"
+# Values are delimited the way logs delimit them (no spaces, quotes, commas, ;, &, }, ]).
+VALUE = string.ascii_letters + string.digits + "!$%*+-_.~^()"
+
+
+def _secret(prefix: str, alphabet: str, size: int) -> st.SearchStrategy[tuple[str, str]]:
+    return st.text(alphabet, min_size=size, max_size=size + 24).map(lambda s: (prefix + s, s))
+
+
+# (text to plant, the part that must never be seen again)
+SECRETS = st.one_of(
+    st.text(UPPER_DIGITS, min_size=16, max_size=16).map(lambda s: ("AKIA" + s, "AKIA" + s)),
+    st.tuples(*[st.text(B64URL, min_size=10, max_size=40)] * 3).map(
+        lambda p: ("eyJ" + ".".join(p), ".".join(p))
+    ),
+    _secret("Authorization: Bearer ", string.ascii_letters + string.digits + "._~+/-", 16),
+    st.tuples(
+        st.sampled_from(["postgres", "mysql", "mongodb+srv", "redis", "amqp", "https"]),
+        st.text(VALUE.replace(".", ""), min_size=12, max_size=30),
+    ).map(lambda p: (f"{p[0]}://app:{p[1]}@db.internal:5432/app", p[1])),
+    st.tuples(
+        st.sampled_from(
+            [
+                "password",
+                "DB_PASSWORD",
+                "secret",
+                "client_secret",
+                "token",
+                "api_key",
+                "X-Api-Key",
+                "aws_secret_access_key",
+                "passwd",
+                "pwd",
+            ]
+        ),
+        st.sampled_from(["=", ": ", '="', '": "', "='"]),
+        st.text(VALUE, min_size=12, max_size=40),
+    ).map(lambda p: (f"{p[0]}{p[1]}{p[2]}", p[2])),
+    st.text(string.ascii_letters + string.digits + "+/", min_size=64, max_size=64).map(
+        lambda body: (
+            f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n{body[::-1]}\n-----END RSA PRIVATE KEY-----",
+            body,
+        )
+    ),
+)
+NOISE = st.text(string.ascii_letters + string.digits + " :/.-_[]()", max_size=60)
+# Lines that reach each output: a pattern match (findings), an unknown error (templates).
+CARRIERS = [
+    "Error: getaddrinfo ENOTFOUND api.internal {s} while connecting",
+    "psycopg2.OperationalError: could not connect to server {s}",
+    "ERROR frobnicator rejected request {s} at stage 3",
+    "{s}",
+]
+
+
+def every_output(analysis: Analysis) -> str:
+    parts = [*analysis.unmatched_templates, analysis.story or ""]
+    for finding in analysis.findings:
+        parts += [*finding.evidence, finding.explanation, *finding.fixes, finding.title]
+    parts += [entry.what for entry in analysis.timeline]
+    return "\n".join(parts)
+
+
+class TestRedactFunction:
+    """Each kind of secret is replaced by a labelled mask."""
+
+    def test_examples(self) -> None:
+        cases = {
+            "key AKIAIOSFODNN7EXAMPLE used": "[REDACTED:aws_key]",
+            "postgres://app:hunter2@db:5432/x": "[REDACTED:credentials]",
+            "Authorization: Bearer abc.def-ghi_jkl": "[REDACTED:token]",
+            "password=s3cr3t&user=x": "[REDACTED:secret]",
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----": (
+                "[REDACTED:private_key]"
+            ),
+            "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.SflKxwRJSMeKKF2QT4fwpM": "[REDACTED:jwt]",
+        }
+        for text, mask in cases.items():
+            assert mask in redact(text), text
+
+    def test_ordinary_text_is_untouched(self) -> None:
+        text = 'FATAL:  password authentication failed for user "app"'
+        assert redact(text) == text
+
+    @settings(max_examples=400, deadline=None)
+    @given(NOISE, SECRETS, NOISE)
+    def test_planted_secret_never_survives(
+        self, before: str, secret: tuple[str, str], after: str
+    ) -> None:
+        planted, core = secret
+        assume(core not in before + after)  # the noise itself may spell the secret by chance
+        assert core not in redact(f"{before} {planted} {after}")
+
+
+class TestThroughTheEngine:
+    """Whatever output a line reaches, the secret in it is masked."""
+
+    @settings(
+        max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(st.sampled_from(CARRIERS), SECRETS, NOISE)
+    def test_no_output_contains_the_secret(
+        self, engine: Engine, carrier: str, secret: tuple[str, str], noise: str
+    ) -> None:
+        planted, core = secret
+        assume(core not in noise + carrier)
+        text = "\n".join([noise, carrier.format(s=planted), carrier.format(s=planted)])
+        analysis = engine.analyze(evidence_from_text(text), platform="ecs")
+        assert core not in every_output(analysis)
