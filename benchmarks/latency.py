@@ -4,6 +4,7 @@ Every sandbox service, cold cache but warm clients, one at a time, with realisti
 emulators (Kubernetes 30 ms, AWS 60 ms, GCP 50 ms per request). The chain is
 the longest run of requests that happened one after another, weighted by how
 long each took to answer. Target: each diagnosis takes <= 1.1 x its chain + 50 ms.
+Also the bytes the emulators sent per cold diagnosis (Faults.bytes_sent; < 300 KB).
 
     .venv/bin/python -m benchmarks.latency
 """
@@ -36,9 +37,12 @@ async def main() -> None:
                 d: Depth = "comprehensive" if depth == "comprehensive" else "basic"
                 gateway.l1.clear()
                 recorder.records.clear()
+                assert bot.sandbox is not None
+                bytes_before = sum(bot.sandbox.faults.bytes_sent.values())
                 started = time.perf_counter()
                 diagnosis = await bot.diagnose(bot.request(name, depth=d))
                 total = time.perf_counter() - started
+                received = sum(bot.sandbox.faults.bytes_sent.values()) - bytes_before
                 chain = chain_s(recorder.records)
                 floor = chain_s(recorder.records, injected=True)
                 runs.append(
@@ -51,6 +55,7 @@ async def main() -> None:
                         "ratio": round(total / chain, 3) if chain else None,
                         "meets": total <= 1.1 * chain + 0.05,
                         "requests": sum(r.reached for r in recorder.records),
+                        "response_kb": round(received / 1024, 1),
                         "statuses": sorted({c.status for c in diagnosis.components}),
                     }
                 )
@@ -67,6 +72,8 @@ async def main() -> None:
             "total_ms_p50": percentile([float(r["total_ms"]) for r in mine], 50),  # type: ignore[arg-type]
             "total_ms_max": max(float(r["total_ms"]) for r in mine),  # type: ignore[arg-type]
             "worst_excess_over_1.1x_ms": round(max(over, default=0), 1),
+            "response_kb_max": max(float(r["response_kb"]) for r in mine),  # type: ignore[arg-type]
+            "response_kb_p50": percentile([float(r["response_kb"]) for r in mine], 50),  # type: ignore[arg-type]
         }
     emit("latency", target="total <= 1.1 x chain + 50 ms", **figures, runs=runs)
 
