@@ -65,8 +65,9 @@ async def workload(
             sandbox.command(cmd="rollout", namespace=ROLLOUT[0], deployment=ROLLOUT[1])["revision"]
         )
 
-    tasks = [one(at, name, n) for n, (at, name) in enumerate(arrivals)]
-    *found, _ = await asyncio.gather(*tasks, new_rollout())
+    rolling = asyncio.create_task(new_rollout())
+    found = await asyncio.gather(*(one(at, name, n) for n, (at, name) in enumerate(arrivals)))
+    await rolling
     return list(found), rollout_at, revision
 
 

@@ -84,7 +84,7 @@ async def run_levels(sandbox: SandboxProcess, levels: list[int]) -> None:
             gateway.l1.clear()
             gc.collect()
             rss_before, cpu_before = rss_bytes(), cpu_s()
-            stop, samples = asyncio.Event(), []
+            stop, samples = asyncio.Event(), list[int]()
             sampler = asyncio.create_task(peak_rss(stop, samples))
             started = time.perf_counter()
             runs = await asyncio.gather(

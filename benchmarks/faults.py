@@ -151,7 +151,7 @@ async def main() -> None:
             "component_error_rate": round(t["component_error"] / components, 3),
             "component_timeout_rate": round(t["component_timeout"] / components, 3),
         }
-    total = Counter()
+    total: Counter[str] = Counter()
     for t in driver.tally.values():
         total.update(t)
     emit(

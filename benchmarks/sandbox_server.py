@@ -102,7 +102,7 @@ async def main(latency: bool, seed: int) -> None:
 def _fields(sandbox: Sandbox) -> dict[str, object]:
     settings = sandbox.provider_settings()
     out: dict[str, object] = {}
-    for name in settings.__slots__:  # type: ignore[attr-defined]
+    for name in settings.__slots__:
         value = getattr(settings, name)
         out[name] = str(value) if isinstance(value, Path) else value
     return out
