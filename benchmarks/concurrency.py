@@ -84,8 +84,8 @@ async def run_levels(sandbox: SandboxProcess, levels: list[int]) -> None:
             gateway.l1.clear()
             gc.collect()
             rss_before, cpu_before = rss_bytes(), cpu_s()
-            stop, samples = asyncio.Event(), list[int]()
-            sampler = asyncio.create_task(peak_rss(stop, samples))
+            stop, rss_samples = asyncio.Event(), list[int]()
+            sampler = asyncio.create_task(peak_rss(stop, rss_samples))
             started = time.perf_counter()
             runs = await asyncio.gather(
                 *(
@@ -106,7 +106,7 @@ async def run_levels(sandbox: SandboxProcess, levels: list[int]) -> None:
                 "complete_reports": sum(ok for *_, ok in runs),
                 "wall_s": round(wall, 2),
                 "rss_growth_per_session_kb": round(
-                    (max([*samples, rss_bytes()]) - rss_before) / n / 1024, 1
+                    (max([*rss_samples, rss_bytes()]) - rss_before) / n / 1024, 1
                 ),
                 "cpu_ms_per_diagnosis": round((cpu_s() - cpu_before) * 1000 / n, 2),
                 "provider_requests": gateway.stats["attempts"],
