@@ -60,8 +60,16 @@ RULES: tuple[CausalRule, ...] = (
     ),
     CausalRule(
         "port_binding",
-        (*_OUTCOMES, "insufficient_resources"),
+        ("health_check_failed", "timeout", "insufficient_resources"),
         "a server on the wrong port never passes checks; a taken static host port blocks placement",
+    ),
+    # Cloud Run says "failed to listen on $PORT" for a container that crashed at start-up too.
+    CausalRule(
+        "app_crash",
+        ("port_binding",),
+        "a container that crashes at start-up never listens on its port",
+        min_cause=0.6,
+        max_symptom=0.75,
     ),
     CausalRule("dependency_missing", (*_OUTCOMES, "exec_error"), "a missing module stops start-up"),
     CausalRule("exec_error", _OUTCOMES, "a binary that cannot run never starts"),

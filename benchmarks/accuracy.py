@@ -8,6 +8,7 @@ the confusion matrix and the calibration table on stderr.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -128,6 +129,15 @@ def cross_validated(outcomes: list[Outcome], folds: int) -> list[tuple[float, bo
     return result
 
 
+def in_tuning_half(case_id: str) -> bool:
+    """The half whose failing cases' evidence was read while writing patterns (sha1(id) even)."""
+    return int(hashlib.sha1(case_id.encode()).hexdigest(), 16) % 2 == 0
+
+
+def top1(outcomes: list[Outcome]) -> float:
+    return round(sum(o.top == o.label for o in outcomes) / len(outcomes), 4) if outcomes else 0.0
+
+
 def per_category(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
     table: dict[str, dict[str, float]] = {}
     for cat in CATEGORIES:
@@ -184,6 +194,8 @@ def main() -> None:
         "cases": n,
         "top1": round(sum(o.top == o.label for o in outcomes) / n, 4),
         "top3": round(sum(o.label in o.ranked[:3] for o in outcomes) / n, 4),
+        "top1_tuning_half": top1([o for o in outcomes if in_tuning_half(o.case_id)]),
+        "top1_other_half": top1([o for o in outcomes if not in_tuning_half(o.case_id)]),
         "no_finding": sum(o.top == NONE for o in outcomes),
         "wrong_above_0_8_raw": sum(1 for c, ok in raw_pairs if c > 0.8 and not ok),
         "wrong_above_0_8_cv_calibrated": sum(1 for c, ok in cv_pairs if c > 0.8 and not ok),
