@@ -157,9 +157,14 @@ class Engine:
         if not fixes:
             fixes = pattern.fixes["generic"]
         evidence: list[str] = []
+        seen: set[str] = set()
         for line_index in found.evidence:
+            raw = lines[line_index][: MAX_LINE * 4].strip()
+            if raw in seen:  # a line repeated a thousand times is redacted once
+                continue
+            seen.add(raw)
             # Redact a generous prefix, then clip: a secret is masked before the cut can split it.
-            text = _clip(redact(lines[line_index][: MAX_LINE * 4].strip()))
+            text = _clip(redact(raw))
             if text and text not in evidence:
                 evidence.append(text)
             if len(evidence) >= MAX_EVIDENCE:

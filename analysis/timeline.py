@@ -25,7 +25,8 @@ def tell(evidence: Sequence[Evidence], top: Finding | None, first_error: int | N
     """Build the timeline from timestamps and attributes; `first_error` indexes `evidence`."""
     entries: list[TimelineEntry] = []
     parts: list[str] = []
-    rollout_at, revision = _rollout(evidence)
+    attributed = [item for item in evidence if item.attributes]  # most log lines have none
+    rollout_at, revision = _rollout(attributed)
     if rollout_at is not None:
         what = f"rollout of {revision} started" if revision else "rollout started"
         entries.append(TimelineEntry(rollout_at, what))
@@ -39,10 +40,10 @@ def tell(evidence: Sequence[Evidence], top: Finding | None, first_error: int | N
             parts.append(f"first error {after}")
         else:
             parts.append(f"first error at {_clock(_aware(error_at))}")
-    restarts = _restarts(evidence, entries)
+    restarts = _restarts(attributed, entries)
     if restarts:
         parts.append(f"{restarts} restart{'s' if restarts != 1 else ''}")
-    spike = _spike(evidence, entries)
+    spike = _spike(attributed, entries)
     if spike:
         parts.append(spike)
     entries.sort(key=lambda e: e.at)
