@@ -120,5 +120,11 @@ class TestThroughTheEngine:
         planted, core = secret
         assume(core not in noise + carrier)
         text = "\n".join([noise, carrier.format(s=planted), carrier.format(s=planted)])
+        baseline = engine.analyze(
+            evidence_from_text(text.replace(planted, "PLANTED")), platform="ecs"
+        )
+        # A "secret" that spells product vocabulary (e.g. a token "permission_denied") is
+        # in the output for other reasons; only text that came from the secret counts.
+        assume(core not in every_output(baseline))
         analysis = engine.analyze(evidence_from_text(text), platform="ecs")
         assert core not in every_output(analysis)
