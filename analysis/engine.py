@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from analysis.causality import apply_rules
@@ -34,14 +34,14 @@ class Engine:
         self,
         library: Library,
         *,
-        matcher: Matcher | None = None,
+        matcher: Callable[[Sequence[RegexSpec]], Matcher] = build_matcher,
         calibration: Calibration = CALIBRATION,
     ) -> None:
         self.library = library
         specs = regex_specs(library)
         self._n_library = len(specs)
         specs += [RegexSpec(len(specs) + i, -1, i, rx, False) for i, rx in enumerate(_AUX)]
-        self.matcher = matcher if matcher is not None else build_matcher(specs)
+        self.matcher = matcher(specs)  # hyperscan, or RE2's Set where it cannot be installed
         self._spec_keys: list[SignalKey] = [(s.pattern_index, s.signal_index) for s in specs]
         self._attr_signals: dict[str, list[tuple[SignalKey, Signal]]] = {}
         for p_index, pattern in enumerate(library.patterns):

@@ -222,3 +222,25 @@ class TestTimeline:
         assert "5 restarts" in analysis.story
         assert "memory reached 99%" in analysis.story
         assert [e.at for e in analysis.timeline] == sorted(e.at for e in analysis.timeline)
+
+
+class TestFallbackBackend:
+    """With RE2's Set instead of hyperscan the engine reaches the same conclusions."""
+
+    def test_same_findings_on_every_example(self, engine: Engine) -> None:
+        from analysis.matcher import Re2SetMatcher
+
+        fallback = Engine(engine.library, matcher=Re2SetMatcher)
+        assert fallback.matcher.backend == "re2"
+        for pattern in engine.library.patterns:
+            assert pattern.examples is not None or not any(s.regex for s in pattern.signals)
+            for example in pattern.examples.match if pattern.examples else ():
+                evidence = evidence_from_text(example)
+                fast = [
+                    (f.category, f.pattern, f.confidence) for f in engine.analyze(evidence).findings
+                ]
+                slow = [
+                    (f.category, f.pattern, f.confidence)
+                    for f in fallback.analyze(evidence).findings
+                ]
+                assert fast == slow, example
