@@ -66,6 +66,7 @@ class HyperscanMatcher:
             flags=flags,
         )
         self._local = threading.local()
+        self._scratch()  # allocate now, not on the first diagnosis
 
     def _scratch(self) -> Any:
         # A scratch space serves one scan at a time: one per thread.

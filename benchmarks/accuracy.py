@@ -171,13 +171,15 @@ def details(outcomes: list[Outcome], cv_pairs: list[tuple[float, bool]]) -> None
     for row in CATEGORIES:
         cells = [str(counts[(row, c)] or ".") for c in cols]
         print(f"| {row} | " + " | ".join(cells) + " |", file=err)
-    print("\n## Reliability (cross-validated calibrated confidence)\n", file=err)
-    for b in range(BINS):
-        lo, hi = b / BINS, (b + 1) / BINS
-        in_bin = [(c, ok) for c, ok in cv_pairs if lo <= c < hi or (b == BINS - 1 and c == 1.0)]
-        if in_bin:
-            acc = sum(ok for _, ok in in_bin) / len(in_bin)
-            print(f"- [{lo:.1f}, {hi:.1f}): n={len(in_bin)} accuracy={acc:.2f}", file=err)
+    raw_pairs = [(o.raw_confidence, o.top == o.label) for o in outcomes]
+    for title, pairs in (("shipped (raw noisy-OR)", raw_pairs), ("5-fold calibrated", cv_pairs)):
+        print(f"\n## Reliability: {title} top-1 confidence\n", file=err)
+        for b in range(BINS):
+            lo, hi = b / BINS, (b + 1) / BINS
+            in_bin = [(c, ok) for c, ok in pairs if lo <= c < hi or (b == BINS - 1 and c == 1.0)]
+            if in_bin:
+                acc = sum(ok for _, ok in in_bin) / len(in_bin)
+                print(f"- [{lo:.1f}, {hi:.1f}): n={len(in_bin)} accuracy={acc:.2f}", file=err)
 
 
 def main() -> None:
