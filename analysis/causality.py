@@ -104,9 +104,9 @@ _CORROBORATION = 0.3  # how much a symptom it explains adds to a cause
 
 def apply_rules(
     scores: MutableMapping[Category, CategoryScore], rules: tuple[CausalRule, ...] = RULES
-) -> list[str]:
-    """Demote explained symptoms below their cause; returns a note per rule that fired."""
-    fired: list[str] = []
+) -> dict[Category, list[Category]]:
+    """Demote explained symptoms below their cause; returns cause -> the symptoms it explains."""
+    fired: dict[Category, list[Category]] = {}
     demoted: set[Category] = set()
     for rule in rules:
         cause = scores.get(rule.cause)
@@ -123,5 +123,5 @@ def apply_rules(
             symptom.confidence = min(
                 symptom.confidence * _EXPLAINED, cause.confidence * _SYMPTOM_SHARE
             )
-            fired.append(f"{rule.cause} explains {symptom_name}: {rule.why}")
+            fired.setdefault(rule.cause, []).append(symptom_name)
     return fired

@@ -76,9 +76,9 @@ class Engine:
         owner = self._derived_hits(evidence, lines, owner, hits, aux)
         owner = self._attribute_hits(evidence, lines, owner, hits)
         scores = score(self.library, hits)
-        apply_rules(scores)
+        explains = apply_rules(scores)
         findings = [
-            self._finding(s, lines, platform, context or {})
+            self._finding(s, lines, platform, context or {}, explains.get(s.category, []))
             for s in sorted(scores.values(), key=lambda s: -s.confidence)
         ]
         findings = [f for f in findings if f.confidence >= REPORT_MIN]
@@ -144,7 +144,12 @@ class Engine:
         return owners
 
     def _finding(
-        self, found: CategoryScore, lines: Sequence[str], platform: str, context: Mapping[str, str]
+        self,
+        found: CategoryScore,
+        lines: Sequence[str],
+        platform: str,
+        context: Mapping[str, str],
+        explains: Sequence[Category],
     ) -> Finding:
         pattern = self.library.patterns[found.pattern_index]
         whys: list[str] = []
@@ -175,7 +180,7 @@ class Engine:
             title=pattern.title,
             confidence=self._calibration(found.confidence),
             evidence=tuple(evidence),
-            explanation=redact("; ".join(whys[:4])),
+            explanation=redact("; ".join(whys[:4]) + _explains(explains)),
             fixes=tuple(fill_placeholders(f, context) for f in fixes),
             docs_url=pattern.docs_url,
         )
@@ -217,6 +222,12 @@ def _attribute_matches(signal: Signal, value: AttributeValue) -> bool:
     if signal.gte is not None and isinstance(value, int | float) and not isinstance(value, bool):
         return value >= signal.gte
     return False
+
+
+def _explains(symptoms: Sequence[Category]) -> str:
+    if not symptoms:
+        return ""
+    return f"; it also explains the {', '.join(symptoms)} evidence, ranked below it as a symptom"
 
 
 def _clip(text: str) -> str:

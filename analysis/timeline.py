@@ -28,6 +28,8 @@ def tell(evidence: Sequence[Evidence], top: Finding | None, first_error: int | N
     attributed = [item for item in evidence if item.attributes]  # most log lines have none
     rollout_at, revision = _rollout(attributed)
     if rollout_at is not None:
+        if revision and revision.isdigit():
+            revision = f"revision {revision}"  # ECS task-definition revisions are bare numbers
         what = f"rollout of {revision} started" if revision else "rollout started"
         entries.append(TimelineEntry(rollout_at, what))
         parts.append(f"{what} at {_clock(rollout_at)}")

@@ -92,6 +92,9 @@ class TestCauseOverSymptom:
             "port 5432 failed: Connection timed out"
         )
         assert top(engine, text, "ecs") == "db_connection"
+        findings = engine.analyze(evidence_from_text(text), platform="ecs").findings
+        assert "explains the health_check_failed" in findings[0].explanation
+        assert findings[1].category == "health_check_failed"
 
     def test_oom_behind_crash_loop(self, engine: Engine) -> None:
         text = (
