@@ -16,7 +16,7 @@ EXPECTED = (
 # What the app says about itself.
 LISTENING = (
     r"\b(?:listening|started|serving|running|bound|server is up)\b[^\n]{0,40}"
-    r"(?:\bport\b[ :=]{0,3}|(?:0\.0\.0\.0|\[::\]|\*|localhost|127\.0\.0\.1|[a-z0-9.-]+):)"
+    r"(?:\bport\b[ :=]{0,3}|(?:0\.0\.0\.0|\[::\]|\*|localhost|127\.0\.0\.1|[a-z0-9.-]{1,253}):)"
     r"([0-9]{2,5})\b"
 )
 _EXPECTED = re.compile(EXPECTED, re.IGNORECASE)
@@ -24,6 +24,9 @@ _LISTENING = re.compile(LISTENING, re.IGNORECASE)
 
 # Service ports start at 80; lower numbers here are clock fields ("10:30") misread as ports.
 _LOWEST = 80
+# Ports are stated in short lines; a multi-kilobyte blob is not read for them (and the
+# per-line regexes stay linear).
+_LONGEST = 2_000
 
 Line = tuple[int, str]
 """(evidence index, line text)"""
@@ -34,11 +37,15 @@ def port_mismatch(expected_lines: Sequence[Line], listening_lines: Sequence[Line
     expected: dict[int, int] = {}
     listening: dict[int, int] = {}
     for index, text in expected_lines:
+        if len(text) > _LONGEST:
+            continue
         for found in _EXPECTED.finditer(text):
             port = next(int(g) for g in found.groups() if g)
             if port >= _LOWEST:
                 expected.setdefault(port, index)
     for index, text in listening_lines:
+        if len(text) > _LONGEST:
+            continue
         for found in _LISTENING.finditer(text):
             if int(found.group(1)) >= _LOWEST:
                 listening.setdefault(int(found.group(1)), index)

@@ -72,6 +72,14 @@ class TestNeverCrashes:
         assert time.perf_counter() - started < 5.0
         assert analysis.findings[0].category == "oom_killed"
 
+    def test_huge_line_full_of_port_phrases_stays_fast(self, engine: Engine) -> None:
+        # Would take minutes if the port cross-check ran its per-line regexes on blobs.
+        # "listening." repeated: every occurrence starts a host-name run that spans the line.
+        junk = "(port 3000) is unhealthy " + "listening." * 20_000 + " listening on port 8080"
+        started = time.perf_counter()
+        engine.analyze([Evidence("log", "x", junk), Evidence("log", "x", junk)])
+        assert time.perf_counter() - started < 5.0
+
     def test_many_identical_error_lines_stay_fast(self, engine: Engine) -> None:
         evidence = [Evidence("log", "x", "ERROR unknown thing failed at step 7")] * 200_000
         started = time.perf_counter()
