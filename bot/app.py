@@ -16,6 +16,7 @@ from bot.diagnoser import Diagnoser
 from bot.listeners import actions, commands, messages
 from bot.listeners.runtime import Runtime
 from bot.middleware import CorrelationFilter, EventGate
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from providers.errors import ConfigError
 
@@ -78,18 +79,17 @@ async def serve(settings: Settings) -> None:
     try:
         await run(settings, diagnoser)
     finally:
-        await diagnoser.close()
-        close_gateway = getattr(diagnoser.gateway, "close", None)  # the resilient one holds Redis
-        if close_gateway is not None:
-            await close_gateway()
+        await diagnoser.close()  # closes the gateway's Redis connection too
 
 
 async def run(settings: Settings, diagnoser: Diagnoser, *, host: str = "0.0.0.0") -> None:
     """Serve Slack with an already started diagnoser until cancelled."""
     runtime = Runtime.create(settings, diagnoser)
+    runtime.scheduler = Scheduler(diagnoser)
     runner: web.AppRunner | None = None
     socket = None
     try:
+        runtime.scheduler.start()
         bolt = build_bolt_app(runtime)
         socket_mode = bool(settings.slack_app_token)
         runner = web.AppRunner(build_web_app(None if socket_mode else bolt, runtime))
@@ -107,6 +107,7 @@ async def run(settings: Settings, diagnoser: Diagnoser, *, host: str = "0.0.0.0"
         await asyncio.Event().wait()
     finally:
         runtime.ready = False
+        runtime.scheduler.shutdown()
         if socket is not None:
             await socket.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:

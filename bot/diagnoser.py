@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
 from analysis.model import DeployAlert, Diagnosis, DiagnosticRequest, Trigger
-from analysis.pipeline import Analyzer, ProgressCallback, run_diagnosis
+from analysis.pipeline import Analyzer, Progress, ProgressCallback, run_diagnosis
+from bot import metrics
 from bot.catalog import Catalog
 from bot.settings import Settings
 from providers.base import Provider
 from providers.gateway import Gateway
 from providers.model import Depth, Platform
 from providers.registry import ProviderSettings, create_provider
+from providers.resilience.admission import Admission
+from providers.resilience.clock import LoopClock
+from providers.resilience.singleflight import LocalFlights
 from providers.sandbox.runtime import CATALOG_PATH, Sandbox
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,8 @@ class Diagnoser:
         self.analyzer = analyzer
         self.sandbox = sandbox
         self._providers: dict[Platform, Provider] = {}
+        self._admission = Admission(settings.max_concurrent)
+        self._running = LocalFlights[Diagnosis](LoopClock())
 
     @classmethod
     async def start(
@@ -107,20 +114,7 @@ class Diagnoser:
         typing /diagnose on one broken service cost one diagnosis and one slot.
         The hard stop bounds the run itself, not the wait in the queue.
         """
-        import dataclasses
-
-        from analysis.pipeline import Progress
-        from bot import metrics
-        from providers.resilience.admission import Admission
-        from providers.resilience.clock import LoopClock
-        from providers.resilience.singleflight import LocalFlights
-
-        admission: Admission | None = getattr(self, "_admission", None)
-        running: LocalFlights[Diagnosis] | None = getattr(self, "_running", None)
-        if admission is None or running is None:  # made on first use, one per Diagnoser
-            admission = Admission(self.settings.max_concurrent)
-            running = LocalFlights[Diagnosis](LoopClock())
-            self._admission, self._running = admission, running
+        admission, running = self._admission, self._running
 
         async def queued(position: int) -> None:
             metrics.set_queue_depth(admission.queued)
@@ -156,7 +150,10 @@ class Diagnoser:
         return diagnosis
 
     async def close(self) -> None:
-        """Close providers and stop the sandbox."""
+        """Close providers and the gateway's connections, and stop the sandbox."""
+        close_gateway = getattr(self.gateway, "close", None)
+        if close_gateway is not None:
+            await close_gateway()
         for provider in self._providers.values():
             try:
                 await provider.close()

@@ -42,6 +42,8 @@ class CollectContext:
         shared = self.memo.get(key)
         if shared is None:
             shared = asyncio.ensure_future(self.gateway.fetch(call, fn, deadline=self.deadline))
+            # A cancelled component must not leave "exception never retrieved" behind.
+            shared.add_done_callback(lambda done: done.cancelled() or done.exception())
             self.memo[key] = shared
         fetched = await asyncio.shield(shared)
         self.calls += 1

@@ -51,9 +51,11 @@ def is_candidate(event: Mapping[str, Any], runtime: Runtime, context: AsyncBoltC
 
 
 async def handle(runtime: Runtime, client: AsyncWebClient, event: Mapping[str, Any]) -> None:
-    """Failures start one diagnosis per rollout; successes and repeats get nothing."""
+    """Failures start one diagnosis per rollout; other deploy news only warms the cache."""
     alert = parse_message(event)
     if not alert.is_failure or alert.repeat:
+        if not alert.is_failure:
+            _prewarm(runtime, alert)
         return
     channel, ts = str(event.get("channel", "")), str(event.get("ts", ""))
     catalog = runtime.diagnoser.catalog
@@ -83,6 +85,15 @@ async def handle(runtime: Runtime, client: AsyncWebClient, event: Mapping[str, A
         await _note(client, channel, ts, str(exc))
         return
     await run_in_slack(runtime, client, request, channel=channel, thread_ts=ts)
+
+
+def _prewarm(runtime: Runtime, alert: DeployAlert) -> None:
+    """A deploy that started (or succeeded) is likely diagnosed soon: warm its status."""
+    if runtime.scheduler is None or alert.source == "unknown":
+        return
+    name = match_service(alert.service, runtime.diagnoser.catalog)
+    if name is not None:
+        runtime.scheduler.schedule_prewarm(name, alert.env)
 
 
 def _unknown_note(alert: DeployAlert, suggestions: list[str]) -> str:

@@ -21,6 +21,7 @@ from bot.diagnoser import Diagnoser
 from bot.feedback import FeedbackStore
 from bot.middleware import OnceGate
 from bot.render.evidence_file import render_evidence_file
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.signing import ButtonSigner
 from providers.errors import ConfigError
@@ -46,6 +47,7 @@ class Runtime:
     update_interval_s: float = 0.5
     rollout_ttl_s: float = 1800.0
     ready: bool = False
+    scheduler: Scheduler | None = None
     pending_messages: int = 0
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)

@@ -101,24 +101,21 @@ async def run_in_slack(
     parent_ts = str(parent["ts"])
     editor = ThrottledEditor(client, channel, parent_ts, view, runtime.update_interval_s)
     try:
-        with metrics.session():
-            diagnosis = await runtime.diagnoser.diagnose(request, on_progress=editor.on_progress)
+        # the Diagnoser counts sessions and outcomes in bot.metrics itself
+        diagnosis = await runtime.diagnoser.diagnose(request, on_progress=editor.on_progress)
     except (DeployFeedbackError, TimeoutError) as exc:
-        metrics.record_failed_diagnosis()
         await editor.stop()
         reason = str(exc) or type(exc).__name__
         await client.chat_update(channel=channel, ts=parent_ts, **render_failure(view, reason))
         log.warning("diagnosis of %s failed: %s", target.name, reason)
         return None
     except Exception:
-        metrics.record_failed_diagnosis()
         await editor.stop()
         await client.chat_update(
             channel=channel, ts=parent_ts, **render_failure(view, "internal error (logged)")
         )
         raise
     await editor.stop()
-    metrics.record_diagnosis(diagnosis)
     report_id = uuid.uuid4().hex[:16]
     await runtime.keep_report(report_id, diagnosis)
     signer = runtime.signer.bind(c=channel, r=report_id)
