@@ -3,10 +3,50 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+# key=value / key: value / "key": "value" for secret-looking keys (ODBC strings included).
+_KEY_VALUE = re.compile(
+    r"(?i)([\w.\-]{0,64}(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key"
+    r"|private[_\-]?key|client[_\-]?secret|credentials?)[\w.\-]{0,64})"
+    r"([\"']?\s*[=:]\s*)(\"[^\"\n]{0,512}\"?|'[^'\n]{0,512}'?|[^\s,;&\"'}\]]{1,512})"
+)
+_SECRET_WORD = re.compile(
+    r"(?i)password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|credential"
+)
+# A field that NAMES or points at a secret (secretKeyRef, secret_key_ref.name, secretName,
+# secretsmanager, token_url, password_file) holds a resource name, not the secret's value.
+_NAMING_FIELD = re.compile(
+    r"(?i)(?:name|names|ref|refs|reference|manager|arn|id|ids|path|file|url|uri|endpoint"
+    r"|version|versions|provider|store|type|kind|source|mount|count|length|ttl|expiry"
+    r"|expiration|expires_in|policy|role|accessor)$"
+)
+# Resource paths are names: GCP `projects/p/secrets/s[/versions/v]`, any ARN.
+_RESOURCE_VALUE = re.compile(r"[\"']?(?:projects/[\w.\-]+/secrets/|arn:aws[\w\-]*:)")
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    key, separator, value = match.group(1, 2, 3)
+    field = key.rsplit(".", 1)[-1]
+    if not _SECRET_WORD.search(field) or _NAMING_FIELD.search(field):
+        return match.group(0)
+    if _RESOURCE_VALUE.match(value) or _inside_arn(match.string, match.start()):
+        return match.group(0)
+    return f"{key}{separator}[REDACTED:secret]"
+
+
+_ARN_PREFIX = re.compile(r"\"?arn:aws[\w\-]*:secretsmanager:[\w\-]*:\d{0,12}:")
+
+
+def _inside_arn(text: str, start: int) -> bool:
+    """`arn:aws:secretsmanager:region:acct:secret:prod/db` names a secret; it holds none."""
+    word_start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), -1) + 1
+    return _ARN_PREFIX.fullmatch(text, word_start, start) is not None
+
 
 # Order matters: whole blocks and URLs first, so later rules do not split them.
 # Quantifiers are bounded so a multi-megabyte line cannot make a rule quadratic.
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (
         re.compile(
             r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\Z)",
@@ -35,15 +75,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         "[REDACTED:token]",
     ),
     (re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"), "[REDACTED:api_key]"),
-    # key=value / key: value / "key": "value" for secret-looking keys (ODBC strings included).
-    (
-        re.compile(
-            r"(?i)([\w.\-]{0,64}(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key"
-            r"|private[_\-]?key|client[_\-]?secret|credentials?)[\w.\-]{0,64}"
-            r"[\"']?\s*[=:]\s*)(\"[^\"\n]{0,512}\"?|'[^'\n]{0,512}'?|[^\s,;&\"'}\]]{1,512})"
-        ),
-        r"\1[REDACTED:secret]",
-    ),
+    (_KEY_VALUE, _mask_value),
 )
 
 

@@ -97,6 +97,34 @@ class TestRedactFunction:
         text = 'FATAL:  password authentication failed for user "app"'
         assert redact(text) == text
 
+    def test_resource_names_and_paths_survive(self) -> None:
+        # Near misses: these NAME a secret (or are prose around one); none holds a value.
+        names = [
+            "spec.template.spec.containers[0].env[2].value_from.secret_key_ref.name: "
+            "Permission denied on secret: projects/acme/secrets/db-password/versions/latest "
+            "for Revision service account x@y.iam.gserviceaccount.com",
+            'Error: secret "ledger-db" not found',
+            "valueFrom: secretKeyRef: name: db-creds key: password",
+            "secretName: ledger-db",
+            "is not authorized to perform: secretsmanager:GetSecretValue on resource: "
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-password-AbCdEf",
+            "unable to retrieve secret from asm: arn:aws:secretsmanager:eu-west-1:1:secret:x",
+            "password_file: /run/secrets/db_password",
+            "token_url: https://oauth2.googleapis.com/token",
+            "couldn't find key password in Secret default/db-creds",
+        ]
+        for text in names:
+            assert redact(text) == text, text
+
+    def test_values_next_to_names_are_still_masked(self) -> None:
+        text = "secretName: ledger-db password=hunter2xyz secret: s3cr3t-value"
+        out = redact(text)
+        assert "ledger-db" in out
+        assert "hunter2xyz" not in out
+        assert "s3cr3t-value" not in out
+        # An ARN-looking word before a key does not shield its value.
+        assert "abc123secret" not in redact("arn:aws:iam::1:user/x,password=abc123secret")
+
     @settings(max_examples=400, deadline=None)
     @given(NOISE, SECRETS, NOISE)
     def test_planted_secret_never_survives(
