@@ -50,6 +50,8 @@ class LiveProgress:
     def __exit__(self, *exc: object) -> None:
         self._live.update(self._render())
         self._live.__exit__(None, None, None)
+        if not self._console.is_terminal:  # a redirected Live ends without its newline
+            self._console.print()
 
     async def __call__(self, progress: Progress) -> None:
         if progress.kind == "planned":
