@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from analysis.causality import apply_rules
@@ -25,6 +26,9 @@ PLATFORMS = ("kubernetes", "ecs", "cloudrun", "generic")
 # Derived facts that patterns can test like attributes (`attribute: derived.port_mismatch`).
 PORT_MISMATCH = "derived.port_mismatch"
 _AUX = (EXPECTED, LISTENING)  # scanned with the library, then checked precisely per line
+# Re-diagnoses of a service show the same evidence lines: each is redacted once per process
+# (redaction is pure; bounded, as keys are lines of up to 2,000 characters).
+_redact = lru_cache(maxsize=2048)(redact)
 
 
 class Engine:
@@ -169,7 +173,7 @@ class Engine:
                 continue
             seen.add(raw)
             # Redact a generous prefix, then clip: a secret is masked before the cut can split it.
-            text = _clip(redact(raw))
+            text = _clip(_redact(raw))
             if text and text not in evidence:
                 evidence.append(text)
             if len(evidence) >= MAX_EVIDENCE:
@@ -180,9 +184,9 @@ class Engine:
             title=pattern.title,
             confidence=self._calibration(found.confidence),
             evidence=tuple(evidence),
-            explanation=redact("; ".join(whys[:4]) + _explains(explains)),
+            explanation=_redact("; ".join(whys[:4]) + _explains(explains)),
             fixes=tuple(fill_placeholders(f, context) for f in fixes),
-            docs_url=pattern.docs_url,
+            docs_url=pattern.docs_for(platform),
         )
 
     @staticmethod

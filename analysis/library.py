@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +21,22 @@ PatternPlatform = Literal["kubernetes", "ecs", "cloudrun", "generic", "any"]
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 # Regexes run in hyperscan / RE2 too, which know neither of these.
 _UNSUPPORTED = re.compile(r"\(\?<?[=!]|\\[1-9]")
+# Documentation hosts that belong to one platform: a link there is wrong on any other.
+_DOCS_HOSTS = {
+    "kubernetes.io": "kubernetes",
+    "aws.amazon.com": "ecs",
+    "repost.aws": "ecs",
+    "cloud.google.com": "cloudrun",
+}
+
+
+def docs_platform(url: str) -> str | None:
+    """The platform whose documentation `url` is, or None for platform-neutral docs."""
+    host = (urlsplit(url).hostname or "").lower()
+    for suffix, platform in _DOCS_HOSTS.items():
+        if host == suffix or host.endswith("." + suffix):
+            return platform
+    return None
 
 
 class Signal(BaseModel):
@@ -83,8 +100,14 @@ class Pattern(BaseModel):
     platforms: tuple[PatternPlatform, ...] = ("any",)
     signals: tuple[Signal, ...] = Field(min_length=1)
     fixes: dict[str, tuple[str, ...]]
-    docs_url: str | None = None
+    # Documentation per platform, like fixes; `generic` is the fallback. A plain string is
+    # filed under the platform whose docs it is (or generic when it is neutral).
+    docs_url: dict[str, str] = Field(default_factory=dict)
     examples: Examples | None = None
+
+    def docs_for(self, platform: str) -> str | None:
+        """The documentation link for `platform`, else the generic one, else None."""
+        return self.docs_url.get(platform) or self.docs_url.get("generic")
 
     @field_validator("id")
     @classmethod
@@ -101,6 +124,30 @@ class Pattern(BaseModel):
             raise ValueError(f"fixes for unknown platforms {sorted(unknown)}")
         if "generic" not in value:
             raise ValueError("fixes need a `generic` entry (the fallback for every platform)")
+        return value
+
+    @field_validator("docs_url", mode="before")
+    @classmethod
+    def _docs_by_platform(cls, value: object) -> object:
+        if isinstance(value, str):
+            return {docs_platform(value) or "generic": value}
+        return {} if value is None else value
+
+    @field_validator("docs_url")
+    @classmethod
+    def _docs_suit_platforms(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = set(value) - set(FIX_PLATFORMS)
+        if unknown:
+            raise ValueError(f"docs_url for unknown platforms {sorted(unknown)}")
+        for platform, url in value.items():
+            if not re.fullmatch(r"https://[^\s<>|\"']{4,500}", url):
+                raise ValueError(f"docs_url.{platform} must be an https:// link, got {url!r}")
+            owner = docs_platform(url)
+            if owner is not None and owner != platform:
+                raise ValueError(
+                    f"docs_url.{platform} links {owner} documentation ({url}): "
+                    f"file it under docs_url.{owner}"
+                )
         return value
 
     @model_validator(mode="after")

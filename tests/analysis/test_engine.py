@@ -47,6 +47,32 @@ class TestFindings:
         generic = engine.analyze(evidence_from_text(line), platform="generic")
         assert not any("gcloud" in f for f in generic.findings[0].fixes)
 
+    def test_docs_link_suits_the_platform(self, engine: Engine) -> None:
+        cases = [
+            (
+                "cloudrun",
+                "Permission 'secretmanager.versions.access' denied for resource "
+                "'projects/p/secrets/db/versions/latest' (or it may not exist).",
+                "cloud.google.com",
+            ),
+            (
+                "ecs",
+                "Essential container in task exited: OutOfMemoryError: Container killed due "
+                "to memory usage",
+                "aws",
+            ),
+            ("ecs", "Error: listen EADDRINUSE: address already in use :::8080", "aws.amazon.com"),
+            (
+                "kubernetes",
+                "Error: listen EADDRINUSE: address already in use :::8080",
+                "kubernetes.io",
+            ),
+        ]
+        for platform, text, host in cases:
+            finding = engine.analyze(evidence_from_text(text), platform=platform).findings[0]
+            assert finding.docs_url is not None, text
+            assert host in finding.docs_url, (platform, finding.pattern, finding.docs_url)
+
     def test_sorted_one_per_category_and_json_shape(self, engine: Engine) -> None:
         text = "\n".join(
             [

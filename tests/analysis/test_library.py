@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from analysis.engine import Engine
-from analysis.library import load_library
+from analysis.library import docs_platform, load_library
 from analysis.model import CATEGORIES
 from providers.errors import ConfigError
+
+PLATFORMS = ("kubernetes", "ecs", "cloudrun", "generic")
 
 GOOD = """\
 category: app_crash
@@ -49,8 +51,56 @@ class TestBuiltins:
     def test_every_pattern_has_fixes_for_its_platforms_and_a_doc_link(self) -> None:
         for pattern in load_library().patterns:
             assert pattern.fixes["generic"], pattern.id
-            assert pattern.docs_url, pattern.id
-            assert pattern.docs_url.startswith("https://"), pattern.id
+            declared = PLATFORMS if "any" in pattern.platforms else pattern.platforms
+            for platform in declared:
+                url = pattern.docs_for(platform)
+                assert url is not None, (pattern.id, platform)
+                assert url.startswith("https://"), pattern.id
+
+    @pytest.mark.parametrize("platform", ["kubernetes", "ecs", "cloudrun"])
+    def test_no_doc_link_points_at_another_platform(self, platform: str) -> None:
+        for pattern in load_library().patterns:
+            url = pattern.docs_for(platform)
+            assert url is None or docs_platform(url) in (None, platform), (pattern.id, url)
+
+
+class TestDocsSchema:
+    """docs_url is per platform like fixes; a link to the wrong platform's docs is rejected."""
+
+    def test_wrong_platform_link_is_a_load_error(self, tmp_path: Path) -> None:
+        text = GOOD.replace(
+            "    examples:",
+            "    docs_url:\n      cloudrun: https://docs.aws.amazon.com/IAM/latest/x.html\n"
+            "    examples:",
+        )
+        with pytest.raises(ConfigError, match=r"acme-widget-crash.*docs_url.*links ecs"):
+            load_library([write(tmp_path, "acme.yaml", text)])
+
+    def test_platform_docs_as_the_generic_link_of_a_multi_platform_pattern(
+        self, tmp_path: Path
+    ) -> None:
+        text = GOOD.replace(
+            "    examples:",
+            "    docs_url:\n      generic: https://cloud.google.com/run/docs/x\n    examples:",
+        )
+        with pytest.raises(ConfigError, match=r"file it under docs_url\.cloudrun"):
+            load_library([write(tmp_path, "acme.yaml", text)])
+
+    def test_a_plain_link_is_filed_under_its_platform(self, tmp_path: Path) -> None:
+        text = GOOD.replace(
+            "    examples:", "    docs_url: https://kubernetes.io/docs/x/\n    examples:"
+        )
+        library = load_library([write(tmp_path, "acme.yaml", text)])
+        pattern = next(p for p in library.patterns if p.id == "acme-widget-crash")
+        assert pattern.docs_for("kubernetes") == "https://kubernetes.io/docs/x/"
+        assert pattern.docs_for("ecs") is None
+
+    def test_non_https_link_is_rejected(self, tmp_path: Path) -> None:
+        text = GOOD.replace(
+            "    examples:", "    docs_url:\n      generic: javascript:alert(1)\n    examples:"
+        )
+        with pytest.raises(ConfigError, match="https://"):
+            load_library([write(tmp_path, "acme.yaml", text)])
 
 
 class TestUserPatterns:
