@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, get_args
 
 from providers.model import ComponentResult, Depth, ServiceTarget
 
@@ -25,23 +25,7 @@ Category: TypeAlias = Literal[
     "timeout",
     "app_crash",
 ]
-CATEGORIES: tuple[Category, ...] = (
-    "oom_killed",
-    "port_binding",
-    "health_check_failed",
-    "db_connection",
-    "image_pull",
-    "missing_config",
-    "permission_denied",
-    "dns_network",
-    "insufficient_resources",
-    "disk_full",
-    "exec_error",
-    "dependency_missing",
-    "tls_certificate",
-    "timeout",
-    "app_crash",
-)
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 Trigger: TypeAlias = Literal["cli", "slash", "alert", "button", "prewarm"]
 
 
