@@ -49,12 +49,13 @@ def score(
     for key in hits:
         by_category.setdefault(library.patterns[key[0]].category, []).append(key)
     scores: dict[Category, CategoryScore] = {}
-    for category, keys in by_category.items():
-        keys.sort(key=lambda k: -_weight(library, k))
+    for category, matched in by_category.items():
+        matched.sort(key=lambda k: -_weight(library, k))
         per_pattern: dict[int, list[float]] = {}
-        for p_index, s_index in keys:
+        for p_index, s_index in matched:
             per_pattern.setdefault(p_index, []).append(_weight(library, (p_index, s_index)))
         best = max(per_pattern, key=lambda p: (noisy_or(per_pattern[p]), -p))
+        keys = _distinct(library, hits, matched, best)
         evidence: list[int] = []
         seen: set[int] = set()
         for key in keys:
@@ -72,6 +73,24 @@ def score(
             evidence=evidence,
         )
     return scores
+
+
+def _distinct(
+    library: Library, hits: Mapping[SignalKey, Sequence[int]], keys: list[SignalKey], best: int
+) -> list[SignalKey]:
+    """The best pattern's signals first; another pattern's only if it saw a line of its own.
+
+    A Secret Manager denial also spells "Permission denied": the generic file-system signal on
+    the same line is the same witness, so it neither raises the confidence nor explains it.
+    """
+    own = [k for k in keys if k[0] == best]
+    seen = {line for k in own for line in hits[k]}
+    others = [
+        k
+        for k in keys
+        if k[0] != best and (_weight(library, k) < 0.0 or not seen.issuperset(hits[k]))
+    ]
+    return own + others
 
 
 def _weight(library: Library, key: SignalKey) -> float:

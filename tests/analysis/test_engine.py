@@ -162,6 +162,45 @@ class TestCauseOverSymptom:
         assert top(engine, text, "ecs") == "oom_killed"
 
 
+class TestSecretAccessOnCloudRun:
+    """A Secret Manager IAM denial is an IAM finding, explained as such, no file-system noise."""
+
+    STATUS = (
+        "Revision 'accounts-api-00005-k2v' is not ready and cannot serve traffic. "
+        "spec.template.spec.containers[0].env[2].value_from.secret_key_ref.name: Permission "
+        "denied on secret: projects/123/secrets/accounts-db-password/versions/latest for "
+        "Revision service account accounts-api@acme.iam.gserviceaccount.com. The service "
+        "account used must be granted the 'Secret Manager Secret Accessor' role "
+        "(roles/secretmanager.secretAccessor) at the secret, project or higher level."
+    )
+    CONFIG = (
+        "Revision accounts-api-00005-k2v container main: image gcr.io/acme/accounts:1.4, "
+        "port 8080 (PORT=8080), limits memory=512Mi cpu=1, startup probe TCP port 8080 "
+        "(initial delay 0s, period 240s, timeout 240s, failure threshold 1), env LOG_LEVEL, "
+        "secrets DB_PASSWORD"
+    )
+
+    def test_iam_pattern_wins_with_its_explanation(self, engine: Engine) -> None:
+        text = f"{self.STATUS}\n{self.CONFIG}"
+        found = engine.analyze(evidence_from_text(text), platform="cloudrun").findings
+        first = found[0]
+        assert (first.category, first.pattern) == ("permission_denied", "cloud-iam-denied")
+        assert "secretmanager.secretAccessor" in first.explanation
+        assert "file" not in first.explanation
+        assert "projects/123/secrets/accounts-db-password" in first.evidence[0]
+        assert "Permission denied on secret" in first.evidence[0]
+
+    def test_a_configured_timeout_is_not_a_timeout(self, engine: Engine) -> None:
+        found = engine.analyze(evidence_from_text(self.CONFIG), platform="cloudrun").findings
+        assert [f.category for f in found] == []
+
+    def test_a_file_permission_error_is_still_one(self, engine: Engine) -> None:
+        text = "PermissionError: [Errno 13] Permission denied: '/app/cache/index.db'"
+        assert engine.analyze(evidence_from_text(text)).findings[0].pattern == (
+            "file-permission-denied"
+        )
+
+
 class TestAttributesAndDerivedFacts:
     """Structured provider evidence scores through attributes and cross-line facts."""
 
