@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from providers.base import CollectContext
@@ -51,20 +52,43 @@ async def fetch_entries(
 
 def entry_evidence(entry: Json) -> Evidence:
     """One log entry as evidence (request logs carry status and latency as attributes)."""
-    log = str(entry.get("log", ""))
-    attributes: dict[str, AttributeValue] = {
-        "severity": str(entry.get("severity", "DEFAULT")),
-        "log": log,
-    }
-    if entry.get("revision"):
-        attributes["revision"] = str(entry["revision"])
-    http = entry.get("http")
-    if http:
-        attributes["status"] = int(http["status"])
-        attributes["latency_s"] = float(http["latency_s"])
-    return Evidence(
-        "log", f"{SOURCE}/{log}", entry_text(entry), parse_time(entry.get("timestamp")), attributes
-    )
+    return entries_evidence([entry])[0]
+
+
+def entries_evidence(entries: Iterable[Json]) -> list[Evidence]:
+    """Entries as evidence, in order.
+
+    Up to a thousand entries per diagnosis, so the per-entry work is kept small:
+    entries of one log, severity and revision share one read-only attributes
+    mapping and one source string (as other providers share them per stream).
+    """
+    shared: dict[tuple[str, str, str], tuple[str, dict[str, AttributeValue]]] = {}
+    out: list[Evidence] = []
+    for entry in entries:
+        log = str(entry.get("log", ""))
+        severity = str(entry.get("severity", "DEFAULT"))
+        revision = entry.get("revision")
+        key = (log, severity, str(revision) if revision else "")
+        found = shared.get(key)
+        if found is None:
+            attributes: dict[str, AttributeValue] = {"severity": severity, "log": log}
+            if revision:
+                attributes["revision"] = str(revision)
+            found = shared[key] = (f"{SOURCE}/{log}", attributes)
+        source, attributes = found
+        http = entry.get("http")
+        if http:
+            attributes = {
+                **attributes,
+                "status": int(http["status"]),
+                "latency_s": float(http["latency_s"]),
+            }
+        out.append(
+            Evidence(
+                "log", source, entry_text(entry), parse_time(entry.get("timestamp")), attributes
+            )
+        )
+    return out
 
 
 async def collect_logs(calls: CloudRunCalls, ctx: CollectContext) -> list[Evidence]:
@@ -72,4 +96,4 @@ async def collect_logs(calls: CloudRunCalls, ctx: CollectContext) -> list[Eviden
     entries = await fetch_entries(calls, ctx)
     if not entries:
         ctx.note(f"Cloud Logging: no entries for {calls.names.service} in the window")
-    return [entry_evidence(e) for e in reversed(entries)]
+    return entries_evidence(reversed(entries))
