@@ -4,9 +4,18 @@
 broken services (one per platform, plus a second Kubernetes one), one bot with
 L1 + L2 (a Redis of its own), realistic latency. Halfway through, payments-worker
 gets a new rollout; no call for the old rollout may be answered once the
-deployment's status TTL (5 s) has passed. Figures: hit rate of gateway lookups,
-provider requests made vs what the same diagnoses would cost uncached ("calls
-saved"), and the rollout check. Target: >= 95 % and never stale.
+deployment's status TTL (5 s) has passed. Target: >= 95 % and never stale.
+
+Figures, each with its definition:
+- lookup_hit_rate: gateway lookups answered by L1, L2 or a shared in-flight call,
+  over all lookups (a miss is a lookup that reached the platform);
+- request_level_hit_rate: 1 - provider requests made / what the same requests
+  would cost uncached (one cold diagnosis each) -- "calls saved";
+- requests_without_provider_request: /diagnose requests that caused no provider
+  request of their own -- answered wholly from cache, or by joining an identical
+  diagnosis already running (those make no lookups at all, so they appear in
+  neither of the rates above);
+- requests_by_operation: which calls reached the platform, with their TTLs.
 
     .venv/bin/python -m benchmarks.cache [--seconds 40] [--requests 240]
 """
@@ -18,7 +27,14 @@ import asyncio
 import random
 import time
 
-from benchmarks.harness import Recorder, SandboxProcess, emit, remote_bot
+from benchmarks.harness import (
+    REQUEST_RECORDS,
+    CallRecord,
+    Recorder,
+    SandboxProcess,
+    emit,
+    remote_bot,
+)
 from benchmarks.redis_server import RedisServer
 from bot.diagnoser import Diagnoser
 from providers.resilience.gateway import ResilientGateway
@@ -45,17 +61,20 @@ async def cold_cost(sandbox: SandboxProcess) -> dict[str, int]:
 
 async def workload(
     bot: Diagnoser, sandbox: SandboxProcess, seconds: float, count: int
-) -> tuple[list[str], float, str]:
+) -> tuple[list[tuple[str, int, int]], float, str]:
     rng = random.Random(42)
     arrivals = sorted((rng.uniform(0, seconds), rng.choice(SERVICES)) for _ in range(count))
     started = time.perf_counter()
     rollout_at = 0.0
     revision = ""
 
-    async def one(at: float, name: str, n: int) -> str:
+    async def one(at: float, name: str, n: int) -> tuple[str, int, int]:
         await asyncio.sleep(max(0.0, at - (time.perf_counter() - started)))
+        mine: list[CallRecord] = []
+        REQUEST_RECORDS.set(mine)  # this task's context only
         diagnosis = await bot.diagnose(bot.request(name, requested_by=f"U{n}"))
-        return diagnosis.analysis.findings[0].category if diagnosis.analysis.findings else "-"
+        top = diagnosis.analysis.findings[0].category if diagnosis.analysis.findings else "-"
+        return top, len(mine), sum(r.reached for r in mine)
 
     async def new_rollout() -> None:
         nonlocal rollout_at, revision
@@ -104,6 +123,13 @@ async def main(seconds: float, count: int) -> None:
         if (r.call.rollout or "").startswith(old) and r.start > rollout_at + STATUS_TTL_S
     ]
     fresh = [r for r in mine if (r.call.rollout or "").startswith(f"rev{revision}:")]
+    joined = sum(1 for _, lookups, _ in found if lookups == 0)
+    from_cache = sum(1 for _, lookups, reached in found if lookups and not reached)
+    misses: dict[str, int] = {}
+    for record in recorder.records:
+        if record.reached:
+            what = f"{record.call.provider}:{record.call.operation} ttl={record.call.ttl_s:g}s"
+            misses[what] = misses.get(what, 0) + 1
     lookups = sum(stats.get(k, 0) for k in ("l1", "l2", "shared", "miss"))
     hits = lookups - stats.get("miss", 0)
     uncached = sum(cost[name] for name in SERVICES) / len(SERVICES) * count
@@ -112,11 +138,15 @@ async def main(seconds: float, count: int) -> None:
         requests=count,
         seconds=seconds,
         reports=len(found),
+        requests_joining_a_running_diagnosis=joined,
+        requests_answered_from_cache=from_cache,
+        requests_without_provider_request=round((joined + from_cache) / count, 4),
         cold_requests_per_diagnosis=cost,
         gateway_lookups=lookups,
         lookup_hit_rate=round(hits / lookups, 4) if lookups else None,
         lookups_by_level={k: stats.get(k, 0) for k in ("l1", "l2", "shared", "miss")},
         provider_requests_made=made,
+        requests_by_operation=dict(sorted(misses.items(), key=lambda kv: -kv[1])),
         provider_requests_uncached_estimate=round(uncached),
         provider_requests_saved=round(uncached - made),
         request_level_hit_rate=round(1 - made / uncached, 4),

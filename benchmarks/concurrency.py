@@ -82,6 +82,7 @@ async def run_levels(sandbox: SandboxProcess, levels: list[int]) -> None:
         results: dict[str, object] = {}
         for mode, n in [(m, n) for m in ("shared", "distinct") for n in levels]:
             gateway.l1.clear()
+            gateway.stats.clear()  # provider_requests counts this level's requests only
             gc.collect()
             rss_before, cpu_before = rss_bytes(), cpu_s()
             stop, rss_samples = asyncio.Event(), list[int]()

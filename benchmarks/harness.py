@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import resource
@@ -34,6 +35,14 @@ class CallRecord:
     tag: str = ""
 
 
+# Set per request by a benchmark: the records of calls made on that request's behalf.
+# Tasks inherit it, so a diagnosis's component calls land in its requester's list; a
+# request that joins someone else's running diagnosis makes no calls and records none.
+REQUEST_RECORDS: contextvars.ContextVar[list[CallRecord] | None] = contextvars.ContextVar(
+    "request_records", default=None
+)
+
+
 @dataclass
 class Recorder:
     """A gateway wrapper that records every call and every request that reached a platform."""
@@ -58,11 +67,13 @@ class Recorder:
         try:
             return await self.inner.fetch(call, timed, deadline=deadline)
         finally:
-            if reached:
-                for start, end in reached:
-                    self.records.append(CallRecord(start, end, call, True, self.tag))
-            else:
-                self.records.append(CallRecord(t0, time.perf_counter(), call, False, self.tag))
+            mine = REQUEST_RECORDS.get()
+            made = [CallRecord(start, end, call, True, self.tag) for start, end in reached]
+            if not made:
+                made = [CallRecord(t0, time.perf_counter(), call, False, self.tag)]
+            self.records.extend(made)
+            if mine is not None:
+                mine.extend(made)
 
 
 def chain_s(records: Iterable[CallRecord], *, injected: bool = False) -> float:
