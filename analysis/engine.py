@@ -11,7 +11,7 @@ from analysis.causality import apply_rules
 from analysis.library import Library, Signal, load_library
 from analysis.matcher import Matcher, RegexSpec, build_matcher, regex_specs
 from analysis.model import Analysis, Category, Finding
-from analysis.ports import EXPECTED, LISTENING, port_mismatch
+from analysis.ports import EXPECTED, LISTENING, port_match, port_mismatch
 from analysis.redact import redact
 from analysis.scoring import CALIBRATION, Calibration, CategoryScore, SignalKey, score
 from analysis.templates import unmatched_templates
@@ -25,6 +25,7 @@ MAX_LINE = 500
 PLATFORMS = ("kubernetes", "ecs", "cloudrun", "generic")
 # Derived facts that patterns can test like attributes (`attribute: derived.port_mismatch`).
 PORT_MISMATCH = "derived.port_mismatch"
+PORT_MATCH = "derived.port_match"  # the app listens on all interfaces on the port checked
 _AUX = (EXPECTED, LISTENING)  # scanned with the library, then checked precisely per line
 # Re-diagnoses of a service show the same evidence lines: each is redacted once per process
 # (redaction is pure; bounded, as keys are lines of up to 2,000 characters).
@@ -108,24 +109,26 @@ class Engine:
         hits: dict[SignalKey, list[int]],
         aux: tuple[list[int], list[int]],
     ) -> list[int] | None:
-        """Facts computed across lines (port mismatch), fed to `derived.*` attribute signals."""
-        signals = self._attr_signals.get(PORT_MISMATCH)
-        if not signals or not aux[0] or not aux[1]:
+        """Facts computed across lines (port mismatch/match), fed to `derived.*` signals."""
+        if not aux[0] or not aux[1]:
             return owner
 
         def owned(line: int) -> tuple[int, str]:
             return (owner[line] if owner is not None else line, lines[line])
 
-        shown = port_mismatch([owned(i) for i in aux[0]], [owned(i) for i in aux[1]])
-        if not shown:
-            return owner
-        owners = owner if owner is not None else list(range(len(lines)))
-        for index in shown:
-            lines.append(evidence[index].text.split("\n", 1)[0])
-            owners.append(index)
-            for key, _signal in signals:
-                hits.setdefault(key, []).append(len(lines) - 1)
-        return owners
+        for fact, check in ((PORT_MISMATCH, port_mismatch), (PORT_MATCH, port_match)):
+            signals = self._attr_signals.get(fact)
+            shown = check([owned(i) for i in aux[0]], [owned(i) for i in aux[1]]) if signals else []
+            if not signals or not shown:
+                continue
+            owners = owner if owner is not None else list(range(len(lines)))
+            for index in shown:
+                lines.append(evidence[index].text.split("\n", 1)[0])
+                owners.append(index)
+                for key, _signal in signals:
+                    hits.setdefault(key, []).append(len(lines) - 1)
+            owner = owners
+        return owner
 
     def _attribute_hits(
         self,

@@ -32,8 +32,33 @@ Line = tuple[int, str]
 """(evidence index, line text)"""
 
 
+_LOOPBACK = re.compile(r"localhost|127\.0\.0\.1|\[::1\]", re.IGNORECASE)
+
+
 def port_mismatch(expected_lines: Sequence[Line], listening_lines: Sequence[Line]) -> list[int]:
     """Evidence indexes showing the platform's port differs from every port the app listens on."""
+    expected, listening = _ports(expected_lines, listening_lines)
+    if not expected or not listening or set(expected) & set(listening):
+        return []
+    return sorted({*expected.values(), *listening.values()})
+
+
+def port_match(expected_lines: Sequence[Line], listening_lines: Sequence[Line]) -> list[int]:
+    """Evidence indexes showing the app listens, on every interface, on the port checked.
+
+    Cloud Run words a wrong port and a slow start the same way ("failed to start and listen
+    on the port"); an app that reports listening on that very port rules the port out.
+    """
+    expected, _ = _ports(expected_lines, [])
+    _, listening = _ports([], listening_lines, skip_loopback=True)
+    both = set(expected) & set(listening)
+    return sorted({i for port in both for i in (expected[port], listening[port])})
+
+
+def _ports(
+    expected_lines: Sequence[Line], listening_lines: Sequence[Line], *, skip_loopback: bool = False
+) -> tuple[dict[int, int], dict[int, int]]:
+    """(port -> first evidence index) for the platform's ports and the app's listening ports."""
     expected: dict[int, int] = {}
     listening: dict[int, int] = {}
     for index, text in expected_lines:
@@ -47,8 +72,8 @@ def port_mismatch(expected_lines: Sequence[Line], listening_lines: Sequence[Line
         if len(text) > _LONGEST:
             continue
         for found in _LISTENING.finditer(text):
+            if skip_loopback and _LOOPBACK.search(found.group(0)):
+                continue
             if int(found.group(1)) >= _LOWEST:
                 listening.setdefault(int(found.group(1)), index)
-    if not expected or not listening or set(expected) & set(listening):
-        return []
-    return sorted({*expected.values(), *listening.values()})
+    return expected, listening

@@ -234,6 +234,35 @@ class TestAttributesAndDerivedFacts:
         assert top(engine, text, "ecs") == "health_check_failed"
 
 
+class TestSlowStartOrWrongPort:
+    """Cloud Run words a wrong port and a slow start alike; a listening line on it decides."""
+
+    MESSAGE = (
+        "Revision 'api-00002-abc' is not ready and cannot serve traffic. The user-provided "
+        "container failed to start and listen on the port defined provided by the PORT=8080 "
+        "environment variable within the allocated timeout."
+    )
+
+    def ranked(self, engine: Engine, extra: str) -> list[str]:
+        found = engine.analyze(evidence_from_text(f"{self.MESSAGE}\n{extra}"), platform="cloudrun")
+        return [f.category for f in found.findings]
+
+    def test_listening_on_the_checked_port_rules_the_port_out(self, engine: Engine) -> None:
+        line = "INFO:     Uvicorn running on http://0.0.0.0:8080 (Press CTRL+C to quit)"
+        assert self.ranked(engine, line)[0] == "timeout"
+
+    def test_loopback_on_the_right_port_is_still_a_binding_problem(self, engine: Engine) -> None:
+        assert self.ranked(engine, "Server listening on http://127.0.0.1:8080")[0] == "port_binding"
+
+    def test_another_port_is_a_port_problem(self, engine: Engine) -> None:
+        assert self.ranked(engine, "Listening on port 3000")[0] == "port_binding"
+
+    def test_the_message_alone_stays_ambiguous_below_0_8(self, engine: Engine) -> None:
+        found = engine.analyze(evidence_from_text(self.MESSAGE), platform="cloudrun").findings
+        assert found[0].category == "port_binding"
+        assert found[0].confidence < 0.8
+
+
 class TestWhenNothingMatches:
     """No confident finding: the most frequent error templates since the rollout instead."""
 
