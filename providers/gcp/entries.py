@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from google.cloud.logging_v2.types import LogEntry
 from google.logging.type import log_severity_pb2
 from google.protobuf.json_format import MessageToDict
 
@@ -17,6 +18,7 @@ from providers.gateway import Json
 _MAX_TEXT = 2000
 _MESSAGE_KEYS = ("message", "msg", "textPayload", "error", "err")
 _SEVERITY = {v.number: v.name for v in log_severity_pb2.LogSeverity.DESCRIPTOR.values}
+_RAW_ENTRY = LogEntry.pb()
 _EPOCH = datetime(1970, 1, 1)  # naive, as protobuf formats it
 
 
@@ -26,7 +28,8 @@ def entry_to_json(entry: Any) -> Json:
     This runs for every entry of every cold log read, so it avoids protobuf's generic
     JSON printer and repeated parsing; the output is the same as `MessageToDict`'s.
     """
-    pb = type(entry).pb(entry)
+    # A proto-plus LogEntry, or the raw message behind it (no per-entry wrapper to build).
+    pb = entry if isinstance(entry, _RAW_ENTRY) else type(entry).pb(entry)
     severity = pb.severity
     out: dict[str, Json] = {
         "timestamp": _timestamp(pb.timestamp.seconds, pb.timestamp.nanos),

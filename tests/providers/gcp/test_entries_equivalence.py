@@ -95,6 +95,7 @@ def test_same_as_protobufs_printer(
         }
     entry = LogEntry(**fields)
     assert entry_to_json(entry) == reference(entry)
+    assert entry_to_json(LogEntry.pb(entry)) == reference(entry)  # the raw message too
     assert repr(entry_to_json(entry)) == repr(reference(entry))  # same types and key order
 
 
