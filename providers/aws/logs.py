@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 
 from providers.aws import names
 from providers.aws.api import EcsApi, Obj
@@ -18,6 +19,7 @@ _STOPPED_TASKS = 5
 _RUNNING_TASKS = 3
 _MIN_PER_STREAM = 200
 _HEAD_LINES = 50
+_STAMP = attrgetter("timestamp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +87,12 @@ async def collect_logs(api: EcsApi, ctx: CollectContext) -> list[Evidence]:
     head_lines = head or []
     seen = {(e.source, e.timestamp, e.text) for e in head_lines}
     rest = [e for t in tails for e in t or [] if (e.source, e.timestamp, e.text) not in seen]
-    rest.sort(key=_newest_first)
+    # Every line here has a timestamp (`_read` sets one); a reverse sort stays stable.
+    rest.sort(key=_STAMP, reverse=True)
     room = max(0, MAX_LINES - len(head_lines))
     if len(rest) > room:
         ctx.note(f"kept the first and the newest of {len(rest) + len(head_lines)} log lines")
-    return sorted(head_lines + rest[:room], key=_newest_first)
-
-
-def _newest_first(evidence: Evidence) -> float:
-    return -(evidence.timestamp or datetime.min.replace(tzinfo=UTC)).timestamp()
+    return sorted(head_lines + rest[:room], key=_STAMP, reverse=True)
 
 
 async def _read(
