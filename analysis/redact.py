@@ -21,8 +21,9 @@ _NAMING_FIELD = re.compile(
     r"|version|versions|provider|store|type|kind|source|mount|count|length|ttl|expiry"
     r"|expiration|expires_in|policy|role|accessor)$"
 )
-# Resource paths are names: GCP `projects/p/secrets/s[/versions/v]`, any ARN.
-_RESOURCE_VALUE = re.compile(r"[\"']?(?:projects/[\w.\-]+/secrets/|arn:aws[\w\-]*:)")
+# References, not values: GCP `projects/p/secrets/s[/versions/v]`, any ARN, and kubectl
+# describe's `DB_PASSWORD:  <set to the key 'password' in secret 'db'>`.
+_RESOURCE_VALUE = re.compile(r"[\"']?(?:projects/[\w.\-]+/secrets/|arn:aws[\w\-]*:|<set\b)")
 
 
 def _mask_value(match: re.Match[str]) -> str:

@@ -112,6 +112,7 @@ class TestRedactFunction:
             "password_file: /run/secrets/db_password",
             "token_url: https://oauth2.googleapis.com/token",
             "couldn't find key password in Secret default/db-creds",
+            "DB_PASSWORD:  <set to the key 'password' in secret 'db-creds'>  Optional: false",
         ]
         for text in names:
             assert redact(text) == text, text
