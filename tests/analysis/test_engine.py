@@ -194,6 +194,20 @@ class TestSecretAccessOnCloudRun:
         found = engine.analyze(evidence_from_text(self.CONFIG), platform="cloudrun").findings
         assert [f.category for f in found] == []
 
+    def test_configured_timeouts_are_not_findings(self, engine: Engine) -> None:
+        settings = [
+            "    Liveness:  http-get http://:8080/healthz delay=5s timeout=5s period=10s "
+            "#success=1 #failure=3",
+            '"healthCheck": {"interval": 30, "timeout": 5, "retries": 3}',
+            "gunicorn app:app --bind 0.0.0.0:8080 --timeout 120 --workers 2",
+            "proxy_read_timeout 60s;",
+            "HealthCheckGracePeriodSeconds: 60, deployment timeout 10m",
+            "statement_timeout = 30s; lock_timeout = 5s",
+        ]
+        for line in settings:
+            found = engine.analyze(evidence_from_text(line), platform="kubernetes").findings
+            assert found == [], (line, [f.pattern for f in found])
+
     def test_a_file_permission_error_is_still_one(self, engine: Engine) -> None:
         text = "PermissionError: [Errno 13] Permission denied: '/app/cache/index.db'"
         assert engine.analyze(evidence_from_text(text)).findings[0].pattern == (
