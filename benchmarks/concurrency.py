@@ -8,8 +8,10 @@ its own pipeline and analysis (provider calls are still cached and shared). A di
 divided by a lone, cold diagnosis of the same service, so the mix of fast and
 slow platforms cancels out. Target: p95 of that ratio <= 1.2. Also: RSS growth
 per session (peak during the level minus before, / N; target < 5 MB) and the
-bot's CPU per diagnosis. The emulators run in a process of their own
-(benchmarks.sandbox_server), as a real platform would be elsewhere.
+bot's CPU per diagnosis (per level, and per platform for lone cold and warm-cache
+diagnoses: the cost that decides how many fit on one core). The emulators run in
+a process of their own (benchmarks.sandbox_server), as a real platform would be
+elsewhere.
 
 The admission bound is raised to 500 and the rate limit lifted so neither queues
 nor defers (limits.py and faults.py measure those).
@@ -73,12 +75,20 @@ async def run_levels(sandbox: SandboxProcess, levels: list[int]) -> None:
         for name in names:  # warm clients and code paths, as in a running bot
             await bot.diagnose(bot.request(name))
         lone: dict[str, float] = {}
+        cpu: dict[str, list[float]] = {}  # "<platform> cold|warm" -> CPU ms of lone diagnoses
         for name in names:
+            platform = bot.request(name).target.platform
             samples = []
             for _ in range(3):
                 gateway.l1.clear()
+                before = cpu_s()
                 samples.append((await timed(bot, name))[1])
+                cpu.setdefault(f"{platform} cold", []).append((cpu_s() - before) * 1000)
             lone[name] = sorted(samples)[1]
+            for _ in range(3):  # warm: every call answered by L1
+                before = cpu_s()
+                await timed(bot, name)
+                cpu.setdefault(f"{platform} warm", []).append((cpu_s() - before) * 1000)
         results: dict[str, object] = {}
         for mode, n in [(m, n) for m in ("shared", "distinct") for n in levels]:
             gateway.l1.clear()
@@ -117,6 +127,7 @@ async def run_levels(sandbox: SandboxProcess, levels: list[int]) -> None:
         "concurrency",
         target="p95 ratio <= 1.2; RSS < 5 MB/session",
         lone_ms={k: round_ms(v) for k, v in sorted(lone.items())},
+        lone_cpu_ms_median={k: round(percentile(v, 50), 2) for k, v in sorted(cpu.items())},
         levels=results,
     )
 
