@@ -184,7 +184,8 @@ class TestSecretAccessOnCloudRun:
         text = f"{self.STATUS}\n{self.CONFIG}"
         found = engine.analyze(evidence_from_text(text), platform="cloudrun").findings
         first = found[0]
-        assert (first.category, first.pattern) == ("permission_denied", "cloud-iam-denied")
+        assert (first.category, first.pattern) == ("permission_denied", "secret-access-denied")
+        assert first.docs_url == "https://cloud.google.com/run/docs/configuring/services/secrets"
         assert "secretmanager.secretAccessor" in first.explanation
         assert "file" not in first.explanation
         assert "projects/123/secrets/accounts-db-password" in first.evidence[0]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from analysis.engine import Engine
 from analysis.evidence_text import evidence_from_text
-from analysis.model import Analysis
+from analysis.model import CATEGORIES, Analysis
 from analysis.redact import redact
 
 UPPER_DIGITS = string.ascii_uppercase + string.digits
@@ -66,6 +66,9 @@ CARRIERS = [
     "ERROR frobnicator rejected request {s} at stage 3",
     "{s}",
 ]
+
+
+VOCABULARY = "\n".join(CATEGORIES).lower()
 
 
 def every_output(analysis: Analysis) -> str:
@@ -155,5 +158,8 @@ class TestThroughTheEngine:
         # A "secret" that spells product vocabulary (e.g. a token "permission_denied") is
         # in the output for other reasons; only text that came from the secret counts.
         assume(core not in every_output(baseline))
+        # ...and a token spelling a category ("PERMISSION_DENIED") is itself evidence of one:
+        # the category's name then appears in the story for that reason, not as the token.
+        assume(core.lower() not in VOCABULARY)
         analysis = engine.analyze(evidence_from_text(text), platform="ecs")
         assert core not in every_output(analysis)
