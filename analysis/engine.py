@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from analysis.causality import apply_rules
-from analysis.library import Library, Signal, load_library
+from analysis.library import Library, Pattern, Signal, load_library
 from analysis.matcher import Matcher, RegexSpec, build_matcher, regex_specs
 from analysis.model import Analysis, Category, Finding
 from analysis.ports import EXPECTED, LISTENING, port_match, port_mismatch
@@ -181,6 +182,7 @@ class Engine:
                 evidence.append(text)
             if len(evidence) >= MAX_EVIDENCE:
                 break
+        filled = _captured(pattern, evidence, context)
         return Finding(
             category=found.category,
             pattern=pattern.id,
@@ -188,7 +190,7 @@ class Engine:
             confidence=self._calibration(found.confidence),
             evidence=tuple(evidence),
             explanation=_redact("; ".join(whys[:4]) + _explains(explains)),
-            fixes=tuple(fill_placeholders(f, context) for f in fixes),
+            fixes=tuple(fill_placeholders(f, filled) for f in fixes),
             docs_url=pattern.docs_for(platform),
         )
 
@@ -229,6 +231,26 @@ def _attribute_matches(signal: Signal, value: AttributeValue) -> bool:
     if signal.gte is not None and isinstance(value, int | float) and not isinstance(value, bool):
         return value >= signal.gte
     return False
+
+
+# A captured value goes into a shell command: names, ARNs and e-mail-like accounts only.
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9_.@:/+=,-]{1,300}")
+
+
+def _captured(
+    pattern: Pattern, evidence: Sequence[str], context: Mapping[str, str]
+) -> Mapping[str, str]:
+    """Placeholders read from the (already redacted) evidence, under the deployment's context."""
+    if not pattern.captures:
+        return context
+    found: dict[str, str] = {}
+    for name, regex in pattern.captures.items():
+        for line in evidence:
+            match = re.search(regex, line)
+            if match and match.group(1) and _SAFE_VALUE.fullmatch(match.group(1)):
+                found[name] = match.group(1)
+                break
+    return {**found, **context}
 
 
 def _explains(symptoms: Sequence[Category]) -> str:

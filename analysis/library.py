@@ -103,6 +103,9 @@ class Pattern(BaseModel):
     # Documentation per platform, like fixes; `generic` is the fallback. A plain string is
     # filed under the platform whose docs it is (or generic when it is neutral).
     docs_url: dict[str, str] = Field(default_factory=dict)
+    # Fix placeholders read from the finding's own evidence, e.g. the denied secret's name:
+    # {placeholder: regex with one capture group}. The deployment's context wins over these.
+    captures: dict[str, str] = Field(default_factory=dict)
     examples: Examples | None = None
 
     def docs_for(self, platform: str) -> str | None:
@@ -148,6 +151,20 @@ class Pattern(BaseModel):
                     f"docs_url.{platform} links {owner} documentation ({url}): "
                     f"file it under docs_url.{owner}"
                 )
+        return value
+
+    @field_validator("captures")
+    @classmethod
+    def _captures_have_one_group(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, regex in value.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+                raise ValueError(f"capture name {name!r} must be a lowercase identifier")
+            try:
+                groups = re.compile(regex).groups
+            except re.error as exc:
+                raise ValueError(f"capture {name}: bad regex {regex!r}: {exc}") from exc
+            if groups != 1:
+                raise ValueError(f"capture {name}: regex needs exactly one group, has {groups}")
         return value
 
     @model_validator(mode="after")

@@ -54,7 +54,9 @@ def score(
         per_pattern: dict[int, list[float]] = {}
         for p_index, s_index in matched:
             per_pattern.setdefault(p_index, []).append(_weight(library, (p_index, s_index)))
-        best = max(per_pattern, key=lambda p: (noisy_or(per_pattern[p]), -p))
+        # The most specific pattern names the finding (its strongest signal), then the best
+        # corroborated one: a Secrets Manager denial is "secret access", not generic IAM.
+        best = max(per_pattern, key=lambda p: (max(per_pattern[p]), noisy_or(per_pattern[p]), -p))
         keys = _distinct(library, hits, matched, best)
         evidence: list[int] = []
         seen: set[int] = set()

@@ -191,6 +191,35 @@ class TestSecretAccessOnCloudRun:
         assert "projects/123/secrets/accounts-db-password" in first.evidence[0]
         assert "Permission denied on secret" in first.evidence[0]
 
+    def test_fix_names_the_secret_and_the_service_account(self, engine: Engine) -> None:
+        found = engine.analyze(
+            evidence_from_text(self.STATUS),
+            platform="cloudrun",
+            context={"project": "acme", "service": "accounts-api"},
+        ).findings[0]
+        assert found.fixes == (
+            "gcloud secrets add-iam-policy-binding accounts-db-password --project acme --member "
+            "serviceAccount:accounts-api@acme.iam.gserviceaccount.com --role "
+            "roles/secretmanager.secretAccessor, then redeploy accounts-api",
+        )
+
+    def test_ecs_fix_names_the_secret_arn_and_the_execution_role(self, engine: Engine) -> None:
+        text = (
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution "
+            "resource retrieval failed: unable to retrieve secret from asm: service call has been "
+            "retried 1 time(s): AccessDeniedException: User: arn:aws:sts::111122223333:"
+            "assumed-role/ecsTaskExecutionRole/abc is not authorized to perform: "
+            "secretsmanager:GetSecretValue on resource: "
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"
+        )
+        found = engine.analyze(evidence_from_text(text), platform="ecs").findings[0]
+        assert found.pattern == "secret-access-denied"
+        assert (
+            "on arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf,"
+            in (found.fixes[0])
+        )
+        assert "task execution role ecsTaskExecutionRole of <service>" in found.fixes[0]
+
     def test_a_configured_timeout_is_not_a_timeout(self, engine: Engine) -> None:
         found = engine.analyze(evidence_from_text(self.CONFIG), platform="cloudrun").findings
         assert [f.category for f in found] == []

@@ -95,6 +95,37 @@ class TestDocsSchema:
         assert pattern.docs_for("kubernetes") == "https://kubernetes.io/docs/x/"
         assert pattern.docs_for("ecs") is None
 
+    def test_captures_read_redacted_evidence_only(self, tmp_path: Path) -> None:
+        text = GOOD.replace(
+            "    examples:", "    captures:\n      token: 'token=(\\S+)'\n    examples:"
+        ).replace('["Restart the widget with --safe"]', '["Rotate {token}"]')
+        engine = Engine.load([write(tmp_path, "acme.yaml", text)])
+        from analysis.evidence_text import evidence_from_text
+
+        leaky = engine.analyze(evidence_from_text("ACME widget fault 7 token=abc123secretvalue"))
+        assert leaky.findings[0].fixes == ("Rotate <token>",)
+        named = GOOD.replace(
+            "    examples:", "    captures:\n      unit: 'unit (\\w+)'\n    examples:"
+        ).replace('["Restart the widget with --safe"]', '["Restart {unit}"]')
+        engine = Engine.load([write(tmp_path, "acme.yaml", named)])
+        plain = engine.analyze(evidence_from_text("ACME widget fault 7 in unit gearbox"))
+        assert plain.findings[0].fixes == ("Restart gearbox",)
+
+    @pytest.mark.parametrize(
+        ("capture", "expected"),
+        [
+            ("'no group here'", "exactly one group"),
+            ("'(a)(b)'", "exactly one group"),
+            ("'(unclosed'", "bad regex"),
+        ],
+    )
+    def test_a_capture_needs_one_group(self, tmp_path: Path, capture: str, expected: str) -> None:
+        text = GOOD.replace(
+            "    examples:", f"    captures:\n      widget: {capture}\n    examples:"
+        )
+        with pytest.raises(ConfigError, match=expected):
+            load_library([write(tmp_path, "acme.yaml", text)])
+
     def test_non_https_link_is_rejected(self, tmp_path: Path) -> None:
         text = GOOD.replace(
             "    examples:", "    docs_url:\n      generic: javascript:alert(1)\n    examples:"
