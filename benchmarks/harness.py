@@ -178,10 +178,42 @@ class SandboxProcess:
         calls: dict[str, int] = self.command(cmd="stats")["calls"]
         return sum(n for k, n in calls.items() if platform is None or k.startswith(platform))
 
+    def cpu_s(self) -> float:
+        """CPU seconds used so far by the sandbox process and its descendants (moto's server)."""
+        return sum(_proc_cpu_s(pid) for pid in _descendants(self._proc.pid))
+
     def close(self) -> None:
         assert self._proc.stdin is not None
         self._proc.stdin.close()
         self._proc.wait(timeout=30)
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()  # fields after the command name
+    except (OSError, IndexError):
+        return None  # exited meanwhile
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _proc_stat(int(entry))) is not None:
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+def _proc_cpu_s(pid: int) -> float:
+    fields = _proc_stat(pid)
+    if fields is None:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 @asynccontextmanager
