@@ -169,7 +169,7 @@ def _context(diagnosis: Diagnosis) -> dict[str, Any]:
         "failed": sum(c.status in ("error", "timeout") for c in components),
         "cached": sum(c.status == "cached" for c in components),
     }
-    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+    summary = ", ".join(f"{n} {what}" for what, n in counts.items()) + _degraded(components)
     total = diagnosis.timings.get("total_ms")
     timing = f" · {total / 1000:.1f} s total" if total is not None else ""
     depth = diagnosis.request.depth
@@ -186,6 +186,16 @@ def _context(diagnosis: Diagnosis) -> dict[str, Any]:
             {"type": "mrkdwn", "text": cut(escape(e), CONTEXT_TEXT_MAX)} for e in elements
         ],
     }
+
+
+def _degraded(components: list[ComponentResult]) -> str:
+    """`· throttled: N components deferred · circuit open: M` when limits or breakers bit."""
+    messages = [c.message or "" for c in components]
+    throttled = sum(m.startswith("throttled") for m in messages)
+    circuit = sum("circuit open" in m for m in messages)
+    parts = [f"throttled: {throttled} components deferred"] if throttled else []
+    parts += [f"circuit open: {circuit}"] if circuit else []
+    return "".join(f" · {p}" for p in parts)
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
