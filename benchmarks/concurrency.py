@@ -16,7 +16,10 @@ elsewhere.
 The admission bound is raised to 500 and the rate limit lifted so neither queues
 nor defers (limits.py and faults.py measure those).
 
-    .venv/bin/python -m benchmarks.concurrency [--levels 1,50,100,500]
+    .venv/bin/python -m benchmarks.concurrency [--levels 1,50,100,500] [--gc 50000,20,100]
+
+--gc tries a garbage-collector setting the bot does not ship yet: thresholds as
+given, and gc.freeze() once the bot is warm (start-up objects leave the scans).
 """
 
 from __future__ import annotations
@@ -59,21 +62,27 @@ async def peak_rss(stop: asyncio.Event, into: list[int]) -> None:
             await asyncio.wait_for(stop.wait(), 0.01)
 
 
-async def main(levels: list[int]) -> None:
+async def main(levels: list[int], gc_thresholds: tuple[int, ...] | None = None) -> None:
     sandbox = SandboxProcess(latency=True)
     try:
-        await run_levels(sandbox, levels)
+        await run_levels(sandbox, levels, gc_thresholds)
     finally:
         sandbox.close()
 
 
-async def run_levels(sandbox: SandboxProcess, levels: list[int]) -> None:
+async def run_levels(
+    sandbox: SandboxProcess, levels: list[int], gc_thresholds: tuple[int, ...] | None = None
+) -> None:
     async with remote_bot(sandbox.settings, rate_limit="1000000/minute", max_concurrent=500) as bot:
         gateway = bot.gateway
         assert isinstance(gateway, ResilientGateway)
         names = bot.catalog.names()
         for name in names:  # warm clients and code paths, as in a running bot
             await bot.diagnose(bot.request(name))
+        if gc_thresholds is not None:
+            gc.set_threshold(*gc_thresholds)
+            gc.collect()
+            gc.freeze()
         lone: dict[str, float] = {}
         cpu: dict[str, list[float]] = {}  # "<platform> cold|warm" -> CPU ms of lone diagnoses
         for name in names:
@@ -132,6 +141,8 @@ async def run_levels(sandbox: SandboxProcess, levels: list[int]) -> None:
         target="p95 ratio <= 1.2; RSS < 5 MB/session",
         lone_ms={k: round_ms(v) for k, v in sorted(lone.items())},
         lone_cpu_ms_median={k: round(percentile(v, 50), 2) for k, v in sorted(cpu.items())},
+        gc_thresholds=list(gc.get_threshold()),
+        gc_frozen=gc.get_freeze_count(),
         levels=results,
     )
 
@@ -139,5 +150,7 @@ async def run_levels(sandbox: SandboxProcess, levels: list[int]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--levels", default="1,50,100,500")
+    parser.add_argument("--gc", default=None, help="e.g. 50000,20,100 (see the docstring)")
     args = parser.parse_args()
-    asyncio.run(main([int(x) for x in args.levels.split(",")]))
+    thresholds = tuple(int(x) for x in args.gc.split(",")) if args.gc else None
+    asyncio.run(main([int(x) for x in args.levels.split(",")], thresholds))
