@@ -16,10 +16,11 @@ elsewhere.
 The admission bound is raised to 500 and the rate limit lifted so neither queues
 nor defers (limits.py and faults.py measure those).
 
-    .venv/bin/python -m benchmarks.concurrency [--levels 1,50,100,500] [--gc 50000,20,100]
+    .venv/bin/python -m benchmarks.concurrency [--levels 1,50,100,500] [--gc stock|T0,T1,T2]
 
---gc tries a garbage-collector setting the bot does not ship yet: thresholds as
-given, and gc.freeze() once the bot is warm (start-up objects leave the scans).
+By default the bot's garbage collector is tuned as `deploy-feedback serve` tunes
+it (bot.process.tune_gc, once the bot is warm); --gc stock keeps Python's own
+settings, --gc T0,T1,T2 tries other thresholds (with gc.freeze()).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from benchmarks.harness import (
     rss_bytes,
 )
 from bot.diagnoser import Diagnoser
+from bot.process import tune_gc
 from providers.resilience.gateway import ResilientGateway
 
 
@@ -79,7 +81,9 @@ async def run_levels(
         names = bot.catalog.names()
         for name in names:  # warm clients and code paths, as in a running bot
             await bot.diagnose(bot.request(name))
-        if gc_thresholds is not None:
+        if gc_thresholds is None:
+            tune_gc()  # what `deploy-feedback serve` does after start-up
+        elif gc_thresholds:
             gc.set_threshold(*gc_thresholds)
             gc.collect()
             gc.freeze()
@@ -150,7 +154,13 @@ async def run_levels(
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--levels", default="1,50,100,500")
-    parser.add_argument("--gc", default=None, help="e.g. 50000,20,100 (see the docstring)")
+    parser.add_argument(
+        "--gc", default=None, help="default: as `serve` ships; 'stock' = Python's; or 50000,20,100"
+    )
     args = parser.parse_args()
-    thresholds = tuple(int(x) for x in args.gc.split(",")) if args.gc else None
+    thresholds: tuple[int, ...] | None = None
+    if args.gc == "stock":
+        thresholds = ()
+    elif args.gc:
+        thresholds = tuple(int(x) for x in args.gc.split(","))
     asyncio.run(main([int(x) for x in args.levels.split(",")], thresholds))

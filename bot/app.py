@@ -16,6 +16,7 @@ from bot.diagnoser import Diagnoser
 from bot.listeners import actions, commands, messages
 from bot.listeners.runtime import Runtime
 from bot.middleware import CorrelationFilter, EventGate
+from bot.process import tune_gc
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from providers.errors import ConfigError
@@ -76,6 +77,7 @@ async def serve(settings: Settings) -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(CorrelationFilter())
     diagnoser = await Diagnoser.start(settings)
+    tune_gc()
     try:
         await run(settings, diagnoser)
     finally:
