@@ -49,7 +49,9 @@ class OwnRedis:
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.skip("redis-server is not installed")
+            pytest.fail(
+                "redis-server is not installed (.ci/run installs it; apt-get install redis-server)"
+            )
         self._proc = subprocess.Popen(
             [
                 binary,
