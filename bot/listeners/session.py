@@ -38,13 +38,14 @@ class ThrottledEditor:
         self._task: asyncio.Task[None] | None = None
         self._last = 0.0
         self._inflight: asyncio.Future[None] | None = None
+        self._stopped = False
         self.edits = 0
 
     async def on_progress(self, progress: Progress) -> None:
         """The pipeline's progress callback: fold the step in and schedule an edit."""
         self._view.apply(progress)
         self._dirty.set()
-        if self._task is None:
+        if self._task is None and not self._stopped:
             self._task = asyncio.create_task(self._run(), name="slack-progress-edits")
 
     async def _run(self) -> None:
@@ -71,6 +72,8 @@ class ThrottledEditor:
 
     async def stop(self) -> None:
         """Stop editing once any edit in flight has landed; the caller makes the final edit."""
+        # a shared diagnosis can report progress after its requester has gone: start nothing then
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -101,21 +104,21 @@ async def run_in_slack(
     parent_ts = str(parent["ts"])
     editor = ThrottledEditor(client, channel, parent_ts, view, runtime.update_interval_s)
     try:
-        # the Diagnoser counts sessions and outcomes in bot.metrics itself
-        diagnosis = await runtime.diagnoser.diagnose(request, on_progress=editor.on_progress)
+        try:
+            # the Diagnoser counts sessions and outcomes in bot.metrics itself
+            diagnosis = await runtime.diagnoser.diagnose(request, on_progress=editor.on_progress)
+        finally:  # cancelled too (drain, shutdown): the editor task must not outlive us
+            await editor.stop()
     except (DeployFeedbackError, TimeoutError) as exc:
-        await editor.stop()
         reason = str(exc) or type(exc).__name__
         await client.chat_update(channel=channel, ts=parent_ts, **render_failure(view, reason))
         log.warning("diagnosis of %s failed: %s", target.name, reason)
         return None
     except Exception:
-        await editor.stop()
         await client.chat_update(
             channel=channel, ts=parent_ts, **render_failure(view, "internal error (logged)")
         )
         raise
-    await editor.stop()
     report_id = uuid.uuid4().hex[:16]
     await runtime.keep_report(report_id, diagnosis)
     signer = runtime.signer.bind(c=channel, r=report_id)
