@@ -150,7 +150,10 @@ class Diagnoser:
         return diagnosis
 
     async def close(self) -> None:
-        """Close providers and the gateway's connections, and stop the sandbox."""
+        """End running diagnoses, close providers and the gateway, stop the sandbox."""
+        # a diagnosis whose requester has gone (drained, queued at shutdown) must not go on
+        # to call providers that are being closed under it
+        await self._running.cancel_all()
         close_gateway = getattr(self.gateway, "close", None)
         if close_gateway is not None:
             await close_gateway()

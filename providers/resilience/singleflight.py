@@ -76,6 +76,13 @@ class LocalFlights(Generic[T]):
         except TimeoutError:
             raise ProviderTimeout("deadline passed while waiting for a shared call") from None
 
+    async def cancel_all(self) -> None:
+        """Cancel every flight still running and wait for them to end (shutdown)."""
+        flights = list(self._flights.values())
+        for task in flights:
+            task.cancel()
+        await asyncio.gather(*flights, return_exceptions=True)
+
     def _forget(self, key: str, task: asyncio.Task[T]) -> None:
         if self._flights.get(key) is task:
             del self._flights[key]
