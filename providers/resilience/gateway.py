@@ -105,7 +105,8 @@ class ResilientGateway:
         return {"evicted": evicted, "bytes_saved": saved, "entries": len(self.l1)}
 
     async def close(self) -> None:
-        """Close the Redis connection, if any."""
+        """End the calls still in flight, then close the Redis connection, if any."""
+        await self._local.cancel_all()
         if self.link is not None:
             await self.link.close()
 

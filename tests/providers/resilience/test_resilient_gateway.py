@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -173,3 +174,26 @@ class TestRedisOutage:
             assert stored == 1
         finally:
             await gateway.close()
+
+
+class TestClose:
+    """Closing the gateway ends the calls still in flight instead of leaving them running."""
+
+    async def test_close_cancels_a_call_in_flight(self) -> None:
+        gateway = ResilientGateway()
+        entered, ended = asyncio.Event(), asyncio.Event()
+
+        async def hangs() -> Json:
+            entered.set()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                ended.set()
+            return {}
+
+        caller = asyncio.create_task(gateway.fetch(status_call(), hangs))
+        await entered.wait()
+        await gateway.close()
+        assert ended.is_set()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
