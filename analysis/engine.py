@@ -12,9 +12,10 @@ from analysis.causality import apply_rules
 from analysis.library import Library, Pattern, Signal, load_library
 from analysis.matcher import Matcher, RegexSpec, build_matcher, regex_specs
 from analysis.model import Analysis, Category, Finding
-from analysis.ports import EXPECTED, LISTENING, port_match, port_mismatch
+from analysis.ports import EXPECTED, LISTENING, port_loopback, port_match, port_mismatch
 from analysis.redact import redact
 from analysis.scoring import CALIBRATION, Calibration, CategoryScore, SignalKey, score
+from analysis.startup import STARTED, WINDOW, slow_start
 from analysis.templates import unmatched_templates
 from analysis.timeline import tell
 from providers.model import AttributeValue, Evidence
@@ -27,7 +28,16 @@ PLATFORMS = ("kubernetes", "ecs", "cloudrun", "generic")
 # Derived facts that patterns can test like attributes (`attribute: derived.port_mismatch`).
 PORT_MISMATCH = "derived.port_mismatch"
 PORT_MATCH = "derived.port_match"  # the app listens on all interfaces on the port checked
-_AUX = (EXPECTED, LISTENING)  # scanned with the library, then checked precisely per line
+PORT_LOOPBACK = "derived.port_loopback"  # the app listens on loopback only, on the port checked
+SLOW_START = "derived.slow_start"  # the app took longer to start than the platform waits
+_AUX = (EXPECTED, LISTENING, STARTED, WINDOW)  # scanned with the library, checked per line
+# fact -> (check, the two _AUX lists it compares)
+_DERIVED = (
+    (PORT_MISMATCH, port_mismatch, 0, 1),
+    (PORT_MATCH, port_match, 0, 1),
+    (PORT_LOOPBACK, port_loopback, 0, 1),
+    (SLOW_START, slow_start, 2, 3),
+)
 # Re-diagnoses of a service show the same evidence lines: each is redacted once per process
 # (redaction is pure; bounded, as keys are lines of up to 2,000 characters).
 _redact = lru_cache(maxsize=2048)(redact)
@@ -73,7 +83,7 @@ class Engine:
         started = time.perf_counter()
         lines, owner = _lines([e.text for e in evidence])
         hits: dict[SignalKey, list[int]] = {}
-        aux: tuple[list[int], list[int]] = ([], [])
+        aux: tuple[list[int], ...] = tuple([] for _ in _AUX)
         for line, rid in sorted(self.matcher.scan(lines)):
             if rid < self._n_library:
                 hits.setdefault(self._spec_keys[rid], []).append(line)
@@ -108,19 +118,19 @@ class Engine:
         lines: list[str],
         owner: list[int] | None,
         hits: dict[SignalKey, list[int]],
-        aux: tuple[list[int], list[int]],
+        aux: tuple[list[int], ...],
     ) -> list[int] | None:
-        """Facts computed across lines (port mismatch/match), fed to `derived.*` signals."""
-        if not aux[0] or not aux[1]:
-            return owner
+        """Facts computed across lines (ports, start-up time), fed to `derived.*` signals."""
 
         def owned(line: int) -> tuple[int, str]:
             return (owner[line] if owner is not None else line, lines[line])
 
-        for fact, check in ((PORT_MISMATCH, port_mismatch), (PORT_MATCH, port_match)):
+        for fact, check, first, second in _DERIVED:
             signals = self._attr_signals.get(fact)
-            shown = check([owned(i) for i in aux[0]], [owned(i) for i in aux[1]]) if signals else []
-            if not signals or not shown:
+            if not signals or not aux[first] or not aux[second]:
+                continue
+            shown = check([owned(i) for i in aux[first]], [owned(i) for i in aux[second]])
+            if not shown:
                 continue
             owners = owner if owner is not None else list(range(len(lines)))
             for index in shown:

@@ -55,6 +55,20 @@ def port_match(expected_lines: Sequence[Line], listening_lines: Sequence[Line]) 
     return sorted({i for port in both for i in (expected[port], listening[port])})
 
 
+def port_loopback(expected_lines: Sequence[Line], listening_lines: Sequence[Line]) -> list[int]:
+    """Evidence indexes showing the app listens on loopback only, on the very port checked.
+
+    Probes and load balancers connect to the pod/task IP, so a server bound to 127.0.0.1 on
+    the right port still refuses them: the port matches, the interface does not.
+    """
+    expected, _ = _ports(expected_lines, [])
+    _, everywhere = _ports([], listening_lines, skip_loopback=True)
+    _, listening = _ports([], listening_lines)
+    loopback_only = set(listening) - set(everywhere)
+    both = set(expected) & loopback_only
+    return sorted({i for port in both for i in (expected[port], listening[port])})
+
+
 def _ports(
     expected_lines: Sequence[Line], listening_lines: Sequence[Line], *, skip_loopback: bool = False
 ) -> tuple[dict[int, int], dict[int, int]]:
