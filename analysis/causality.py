@@ -63,11 +63,12 @@ RULES: tuple[CausalRule, ...] = (
         ("health_check_failed", "timeout", "insufficient_resources"),
         "a server on the wrong port never passes checks; a taken static host port blocks placement",
     ),
-    # Cloud Run says "failed to listen on $PORT" for a container that crashed at start-up too.
+    # Cloud Run says "failed to listen on $PORT" for a container that crashed at start-up too,
+    # and a probe against a crashed process fails: both follow the crash, so they rank below.
     CausalRule(
         "app_crash",
-        ("port_binding",),
-        "a container that crashes at start-up never listens on its port",
+        ("port_binding", "health_check_failed"),
+        "a container that crashes at start-up never listens on its port or answers its probes",
         min_cause=0.6,
         max_symptom=0.75,
     ),

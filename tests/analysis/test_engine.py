@@ -385,3 +385,28 @@ class TestFallbackBackend:
                     for f in fallback.analyze(evidence).findings
                 ]
                 assert fast == slow, example
+
+
+class TestCrashBeforeProbes:
+    """A probe against a process that crashed fails too: the crash is the cause."""
+
+    CRASH = (
+        "Traceback (most recent call last):\n"
+        '  File "/app/main.py", line 3, in <module>\n'
+        "AttributeError: module 'config' has no attribute 'DEBUG'\n"
+        "Container called exit(1).\n"
+    )
+    PROBE = (
+        'Readiness probe failed: Get "http://10.0.0.7:8080/healthz": '
+        "dial tcp 10.0.0.7:8080: connect: connection refused"
+    )
+
+    def test_probe_after_a_crash_is_explained_by_it(self, engine: Engine) -> None:
+        found = engine.analyze(evidence_from_text(self.CRASH + self.PROBE)).findings
+        assert found[0].category == "app_crash"
+        assert "health_check_failed" in found[0].explanation
+        probe = next(f for f in found if f.category == "health_check_failed")
+        assert probe.confidence <= 0.8 * found[0].confidence
+
+    def test_probe_alone_stays_a_health_check(self, engine: Engine) -> None:
+        assert top(engine, self.PROBE) == "health_check_failed"
