@@ -410,3 +410,15 @@ class TestCrashBeforeProbes:
 
     def test_probe_alone_stays_a_health_check(self, engine: Engine) -> None:
         assert top(engine, self.PROBE) == "health_check_failed"
+
+
+class TestNoEndpointsBehindADatabase:
+    """A Service with no ready pods: the database is down when the Service is the database's."""
+
+    def test_database_service_without_endpoints_is_db_connection(self, engine: Engine) -> None:
+        text = "Error: 'no endpoints available for service \"postgres\"'"
+        assert top(engine, text, "kubernetes") == "db_connection"
+
+    def test_other_service_without_endpoints_stays_network(self, engine: Engine) -> None:
+        text = "Error: 'no endpoints available for service \"billing-api\"'"
+        assert top(engine, text, "kubernetes") == "dns_network"
