@@ -13,8 +13,8 @@ STARTED = (
     r" \[?([0-9][0-9,]*(?:\.[0-9]+)?)\]? ?(ms|milliseconds|s|secs?|seconds)\b"
 )
 # How long the platform waits before its checks count: ECS's grace period, a probe's
-# initial delay + period x failure threshold (kubectl describe, Cloud Run probe settings),
-# Docker's start period, Heroku's boot timeout.
+# initial delay + period x failure threshold (kubectl describe, Cloud Run probe settings as
+# providers/gcp words them), Docker's start period, Heroku's boot timeout.
 WINDOW = (
     r"healthCheckGracePeriod(?:Seconds)?[\"': =]{1,4}([0-9]{1,5})\b|"
     r"health ?check grace period(?: of| is| =|:)? ?([0-9]{1,5}) ?s|"
@@ -24,8 +24,11 @@ WINDOW = (
     r"initial delay ([0-9]{1,5})s, period ([0-9]{1,5})s, timeout [0-9]{1,5}s, "
     r"failure threshold ([0-9]{1,3})|"
     r"start[_-]period[=: ]{1,3}([0-9]{1,5})s|"
-    r"within ([0-9]{1,4}) seconds of launch"
+    r"within ([0-9]{1,4}) seconds of launch|"
+    r"(default TCP startup probe)"
 )
+# Cloud Run's default start-up probe: TCP, period 240 s, failure threshold 1.
+_CLOUD_RUN_DEFAULT_S = 240.0
 _STARTED = re.compile(STARTED, re.IGNORECASE)
 _WINDOW = re.compile(WINDOW, re.IGNORECASE)
 _LONGEST = 2_000  # durations and settings are stated in short lines
@@ -71,6 +74,8 @@ def _longest_window(lines: Sequence[Line]) -> tuple[float, int] | None:
                 seconds = float(groups[3]) + float(groups[4]) * float(groups[5])
             elif groups[6] is not None:  # Cloud Run probe: initial delay + period x threshold
                 seconds = float(groups[6]) + float(groups[7]) * float(groups[8])
+            elif groups[11] is not None:
+                seconds = _CLOUD_RUN_DEFAULT_S
             else:
                 seconds = float(next(g for g in groups if g is not None))
             if best is None or seconds > best[0]:

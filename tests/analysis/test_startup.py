@@ -82,3 +82,12 @@ class TestLoopbackOnTheCheckedPort:
         found = ranked(engine, f"{self.PROBE}\nServer listening at http://0.0.0.0:3000")
         loopback = ranked(engine, f"{self.PROBE}\nServer listening at http://127.0.0.1:3000")
         assert dict(found).get("port_binding", 0.0) < dict(loopback)["port_binding"]
+
+
+class TestCloudRunDefaultProbe:
+    """Without a configured probe Cloud Run waits 240 s (TCP, period 240 s, threshold 1)."""
+
+    def test_start_beyond_the_default_window(self) -> None:
+        window = [(0, "startup probe default TCP startup probe, liveness probe none")]
+        assert slow_start([(1, "Started Api in 251.3 seconds")], window) == [0, 1]
+        assert slow_start([(1, "Started Api in 180.0 seconds")], window) == []
