@@ -2,152 +2,148 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.access import decide, needs_groups
-from bot.listeners.commands import cannot_post
+from bot.listeners.replies import Work, after_ack, cannot_post, tell
 from bot.listeners.runtime import Runtime
 from bot.listeners.session import run_in_slack
 from bot.signing import ButtonRefused
 from providers.errors import ConfigError
 
-log = logging.getLogger(__name__)
+Vote = Literal["up", "down"]
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Listen for the report's buttons."""
-
-    @app.action("rerun_comprehensive")
-    async def rerun(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
-        await ack()
-        runtime.spawn(rerun_comprehensive(runtime, client, respond, body), name="button-rerun")
-
-    @app.action("show_evidence")
-    async def evidence(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
-        await ack()
-        runtime.spawn(show_evidence(runtime, client, respond, body), name="button-evidence")
-
+    app.action("rerun_comprehensive")(after_ack(runtime, rerun_comprehensive, name="button-rerun"))
+    app.action("show_evidence")(after_ack(runtime, show_evidence, name="button-evidence"))
     for vote in ("up", "down"):
-        register_vote(app, runtime, vote)
+        app.action(f"feedback_{vote}")(after_ack(runtime, _voter(vote), name=f"button-{vote}"))
 
 
-def register_vote(app: AsyncApp, runtime: Runtime, vote: Literal["up", "down"]) -> None:
-    """One listener per vote button."""
+@dataclass(frozen=True, slots=True)
+class Click:
+    """A button click whose signed value checked out."""
 
-    @app.action(f"feedback_{vote}")
-    async def feedback(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        runtime.spawn(record_vote(runtime, respond, body, vote), name=f"button-{vote}")
+    claims: dict[str, str]
+    channel: str
+    user: str
+    thread: str | None  # the report's thread, where follow-ups go
 
 
-def _claims(runtime: Runtime, body: Mapping[str, Any]) -> tuple[dict[str, str], str, str]:
+async def _verified(
+    runtime: Runtime, respond: AsyncRespond, body: Mapping[str, Any]
+) -> Click | None:
+    """The click's verified claims; None (after telling the user why) for a refused value."""
     action = (body.get("actions") or [{}])[0]
     channel = str((body.get("channel") or {}).get("id", ""))
     user = str((body.get("user") or {}).get("id", ""))
-    claims = runtime.signer.verify(
-        str(action.get("value", "")), action=str(action.get("action_id", "")), channel=channel
-    )
-    return claims, channel, user
-
-
-def _thread(body: Mapping[str, Any]) -> str | None:
+    try:
+        claims = runtime.signer.verify(
+            str(action.get("value", "")), action=str(action.get("action_id", "")), channel=channel
+        )
+    except ButtonRefused as exc:
+        await tell(respond, f"Refused: {exc}.")
+        return None
     message = body.get("message") or {}
     thread = message.get("thread_ts") or message.get("ts")
-    return str(thread) if thread else None
+    return Click(claims, channel, user, str(thread) if thread else None)
 
 
 async def rerun_comprehensive(
     runtime: Runtime, client: AsyncWebClient, respond: AsyncRespond, body: Mapping[str, Any]
 ) -> None:
     """Comprehensive diagnosis of the signed service, in the report's thread."""
-    try:
-        claims, channel, user = _claims(runtime, body)
-    except ButtonRefused as exc:
-        await _tell(respond, f"Refused: {exc}.")
+    click = await _verified(runtime, respond, body)
+    if click is None:
         return
-    catalog = runtime.diagnoser.catalog
-    env = claims.get("e") or None
+    service, env = click.claims["s"], click.claims.get("e") or None
     try:
-        entry = catalog.entry(claims["s"])
+        entry = runtime.diagnoser.catalog.entry(service)
         groups = (
-            await runtime.user_groups(client, user) if needs_groups(entry.access) else frozenset()
+            await runtime.user_groups(client, click.user)
+            if needs_groups(entry.access)
+            else frozenset()
         )
         decision = decide(
             entry.access,
-            service=claims["s"],
+            service=service,
             env=env or entry.env,
-            channel=channel,
-            user=user,
+            channel=click.channel,
+            user=click.user,
             user_groups=groups,
         )
         if not decision.allowed:
-            await _tell(respond, f"Not allowed: {decision.reason}")
+            await tell(respond, f"Not allowed: {decision.reason}")
             return
         request = runtime.diagnoser.request(
-            claims["s"], env, depth="comprehensive", trigger="button", requested_by=user
+            service, env, depth="comprehensive", trigger="button", requested_by=click.user
         )
     except ConfigError as exc:
-        await _tell(respond, str(exc))
+        await tell(respond, str(exc))
         return
     try:
-        await run_in_slack(runtime, client, request, channel=channel, thread_ts=_thread(body))
+        await run_in_slack(runtime, client, request, channel=click.channel, thread_ts=click.thread)
     except SlackApiError as exc:
-        await _tell(respond, cannot_post(exc))
+        await tell(respond, cannot_post(exc))
 
 
 async def show_evidence(
     runtime: Runtime, client: AsyncWebClient, respond: AsyncRespond, body: Mapping[str, Any]
 ) -> None:
     """Upload the report's whole evidence as a file in its thread."""
-    try:
-        claims, channel, _user = _claims(runtime, body)
-    except ButtonRefused as exc:
-        await _tell(respond, f"Refused: {exc}.")
+    click = await _verified(runtime, respond, body)
+    if click is None:
         return
-    evidence = await runtime.evidence_text(claims.get("r", ""))
+    evidence = await runtime.evidence_text(click.claims.get("r", ""))
     if evidence is None:
-        await _tell(respond, "That report's evidence is no longer held; run /diagnose again.")
+        await tell(respond, "That report's evidence is no longer held; run /diagnose again.")
         return
-    name = claims.get("s", "service")
-    await client.files_upload_v2(
-        channel=channel,
-        thread_ts=_thread(body),
-        content=evidence,
-        filename=f"{name}-evidence.txt",
-        title=f"Full evidence: {name}",
-    )
+    name = click.claims.get("s", "service")
+    try:
+        await client.files_upload_v2(
+            channel=click.channel,
+            thread_ts=click.thread,
+            content=evidence,
+            filename=f"{name}-evidence.txt",
+            title=f"Full evidence: {name}",
+        )
+    except SlackApiError as exc:
+        await tell(respond, cannot_post(exc, "the evidence file"))
+
+
+def _voter(vote: Vote) -> Work:
+    """The work behind one vote button."""
+
+    async def work(
+        runtime: Runtime, _client: AsyncWebClient, respond: AsyncRespond, body: Mapping[str, Any]
+    ) -> None:
+        await record_vote(runtime, respond, body, vote)
+
+    return work
 
 
 async def record_vote(
-    runtime: Runtime, respond: AsyncRespond, body: Mapping[str, Any], vote: Literal["up", "down"]
+    runtime: Runtime, respond: AsyncRespond, body: Mapping[str, Any], vote: Vote
 ) -> None:
     """Count a 👍/👎 for the report's root-cause pattern."""
-    try:
-        claims, _channel, user = _claims(runtime, body)
-    except ButtonRefused as exc:
-        await _tell(respond, f"Refused: {exc}.")
+    click = await _verified(runtime, respond, body)
+    if click is None:
         return
-    pattern = claims.get("p", "")
+    pattern = click.claims.get("p", "")
     tally = await runtime.feedback.record(
-        pattern=pattern, vote=vote, user=user, report=claims.get("r", "")
+        pattern=pattern, vote=vote, user=click.user, report=click.claims.get("r", "")
     )
-    metrics.record_feedback(helpful=vote == "up", category=claims.get("k"))
+    metrics.record_feedback(helpful=vote == "up", category=click.claims.get("k"))
     mark = "👍" if vote == "up" else "👎"
-    await _tell(
+    await tell(
         respond, f"Thanks, {mark} recorded for `{pattern}` ({tally.up} 👍 / {tally.down} 👎)."
     )
-
-
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    await respond(text=text, response_type="ephemeral", replace_original=False)

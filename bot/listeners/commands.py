@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import decide, needs_groups
 from bot.alerts import match_service
+from bot.listeners.replies import after_ack, cannot_post, tell
 from bot.listeners.runtime import Runtime
 from bot.listeners.session import run_in_slack
 from providers.errors import ConfigError, UnknownServiceError
 from providers.model import Depth
-
-log = logging.getLogger(__name__)
 
 USAGE = "`/diagnose SERVICE [ENV] [--comprehensive]` · `/diagnose help`"
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -58,13 +56,7 @@ def parse_command(text: str) -> DiagnoseCommand | None:
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Listen for /diagnose."""
-
-    @app.command("/diagnose")
-    async def diagnose(
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
-        await ack()
-        runtime.spawn(handle(runtime, client, respond, command), name="slash-diagnose")
+    app.command("/diagnose")(after_ack(runtime, handle, name="slash-diagnose"))
 
 
 async def handle(
@@ -76,16 +68,16 @@ async def handle(
     try:
         parsed = parse_command(str(command.get("text", "")))
     except ConfigError as exc:
-        await _tell(respond, f"{exc}\nUsage: {USAGE}")
+        await tell(respond, f"{exc}\nUsage: {USAGE}")
         return
     if parsed is None:
         names = ", ".join(f"`{n}`" for n in catalog.names()[:40])
-        await _tell(respond, f"Usage: {USAGE}\nServices: {names or 'none configured'}")
+        await tell(respond, f"Usage: {USAGE}\nServices: {names or 'none configured'}")
         return
     try:
         name = catalog.canonical(parsed.service)
     except UnknownServiceError as exc:
-        await _tell(respond, _unknown(exc, match_service(parsed.service, catalog)))
+        await tell(respond, _unknown(exc, match_service(parsed.service, catalog)))
         return
     entry = catalog.entry(name)
     groups = await runtime.user_groups(client, user) if needs_groups(entry.access) else frozenset()
@@ -98,27 +90,19 @@ async def handle(
         user_groups=groups,
     )
     if not decision.allowed:
-        await _tell(respond, f"Not allowed: {decision.reason}")
+        await tell(respond, f"Not allowed: {decision.reason}")
         return
     try:
         request = runtime.diagnoser.request(
             name, parsed.env, depth=parsed.depth, trigger="slash", requested_by=user
         )
     except ConfigError as exc:
-        await _tell(respond, f"{exc}\nUsage: {USAGE}")
+        await tell(respond, f"{exc}\nUsage: {USAGE}")
         return
     try:
         await run_in_slack(runtime, client, request, channel=channel)
     except SlackApiError as exc:
-        await _tell(respond, cannot_post(exc))
-
-
-def cannot_post(exc: SlackApiError) -> str:
-    """Why the bot could not post, and the fix (usually: invite it to the channel)."""
-    error = str(exc.response.get("error", "unknown_error"))
-    if error in {"not_in_channel", "channel_not_found", "is_archived"}:
-        return f"I can't post in this channel ({error}). Invite me: `/invite @deploy-feedback`."
-    return f"Slack refused my message ({error}); the diagnosis was not posted."
+        await tell(respond, cannot_post(exc))
 
 
 def _unknown(exc: UnknownServiceError, tolerant: str | None) -> str:
@@ -126,8 +110,3 @@ def _unknown(exc: UnknownServiceError, tolerant: str | None) -> str:
     closest += [s for s in exc.suggestions if s not in closest]
     hint = " Closest: " + ", ".join(f"`{s}`" for s in closest) + "." if closest else ""
     return f"I don't know a service called `{exc.name[:100]}`.{hint} `/diagnose help` lists them."
-
-
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    """An "only you can see this" reply through the command's response_url."""
-    await respond(text=text, response_type="ephemeral", replace_original=False)

@@ -186,6 +186,14 @@ class TestButtons:
         assert b"orders-api" in upload.body
         assert b"== events: ok" in upload.body
 
+    async def test_evidence_upload_slack_refuses_is_explained(self, slack: SlackHarness) -> None:
+        parent_ts, values = await self._report(slack)
+        slack.fake.errors["files.getUploadURLExternal"] = "not_in_channel"
+        await slack.click("show_evidence", values["show_evidence"], thread_ts=parent_ts)
+        reply = await slack.fake.wait_for(_is("response_url"))
+        assert "/invite @deploy-feedback" in reply.args["text"]
+        assert reply.args["response_type"] == "ephemeral"
+
     async def test_feedback_is_counted_once_per_person(self, slack: SlackHarness) -> None:
         _parent, values = await self._report(slack)
         await slack.click("feedback_up", values["feedback_up"], hook="v1")
