@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from analysis.model import DeployAlert
-from bot.alerts.message import AlertMessage, links, unlink
+from bot.alerts.message import AlertMessage, links
 from bot.alerts.names import service_and_env
 
 SOURCE = "cloud-build"
@@ -17,12 +17,10 @@ _FAILING = {"FAILURE", "TIMEOUT", "INTERNAL_ERROR", "EXPIRED"}
 
 def parse(msg: AlertMessage) -> DeployAlert | None:
     """ "Cloud Build PROJECT BUILD_ID STATUS"; the default template names no service."""
-    for text in msg.texts():
-        m = _LINE.search(unlink(text))
-        if m:
-            break
-    else:
+    found = msg.first_match(_LINE)
+    if found is None:
         return None
+    m = found[0]
     service: str | None = None
     named = re.search(r"\b(?:service|trigger)[:=]\s*`?([\w.-]+)", msg.all_text(), re.I)
     env = None

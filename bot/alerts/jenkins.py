@@ -20,12 +20,10 @@ _REPEATS = {"still failing", "still unstable"}
 
 def parse(msg: AlertMessage) -> DeployAlert | None:
     """`JOB - #N Failure after D (Open)`; "Still Failing" is a repeat, "Back to normal" is not."""
-    for raw in msg.texts():
-        m = _LINE.search(unlink(raw))
-        if m:
-            break
-    else:
+    found = msg.first_match(_LINE)
+    if found is None:
         return None
+    m, raw = found
     status = m.group("status").lower()
     job = re.split(r"\s*»\s*|/", m.group("job").strip())[-1]
     service, env = service_and_env(job)

@@ -114,6 +114,14 @@ class AlertMessage:
                 yield value
             yield from a.blocks
 
+    def first_match(self, pattern: re.Pattern[str]) -> tuple[re.Match[str], str] | None:
+        """`pattern`'s first match in a text with its links unwrapped, and that text as sent."""
+        for raw in self.texts():
+            m = pattern.search(unlink(raw))
+            if m:
+                return m, raw
+        return None
+
     def all_text(self) -> str:
         """All readable text joined by newlines (raw mrkdwn)."""
         return "\n".join(t for t in self.texts() if t)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from analysis.model import DeployAlert
-from bot.alerts.message import AlertMessage, unlink
+from bot.alerts.message import AlertMessage
 from bot.alerts.names import env_in, service_and_env
 
 SOURCE = "octopus"
@@ -19,12 +19,10 @@ _LINE = re.compile(
 
 def parse(msg: AlertMessage) -> DeployAlert | None:
     """ "Deployed successfully P release R to Env" / "Failed to deploy P release R to Env"."""
-    for text in msg.texts():
-        m = _LINE.search(unlink(text))
-        if m:
-            break
-    else:
+    found = msg.first_match(_LINE)
+    if found is None:
         return None
+    m = found[0]
     service, env = service_and_env(m.group("project"))
     env = env_in(msg.field("Environment")) or env_in(m.group("env")) or env
     failure = not m.group("status").lower().startswith("deployed")
