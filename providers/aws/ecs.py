@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from providers.aws.api import EcsApi, Obj
 from providers.base import CollectContext
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 _MAX_EVENTS = 50
 _MAX_STOPPED_TASKS = 10
@@ -45,13 +46,6 @@ def revision_of(arn: str) -> int:
 def task_id(task_arn: str) -> str:
     """The id at the end of a task ARN."""
     return task_arn.rsplit("/", 1)[-1]
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO timestamp from a JSON-shaped answer, or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    return datetime.fromisoformat(value)
 
 
 async def context(api: EcsApi, ctx: CollectContext) -> tuple[Obj, str | None]:

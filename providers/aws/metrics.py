@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from providers.aws.api import EcsApi, Obj
-from providers.aws.ecs import context, parse_time
+from providers.aws.ecs import context
 from providers.base import CollectContext
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 # metric name -> (query id stem, attribute stem)
 _METRICS = {"CPUUtilization": ("cpu", "cpu"), "MemoryUtilization": ("mem", "memory")}

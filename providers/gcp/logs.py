@@ -9,8 +9,8 @@ from providers.base import CollectContext
 from providers.gateway import Json
 from providers.gcp.calls import CloudRunCalls
 from providers.gcp.entries import entry_text
-from providers.gcp.spec import parse_time
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 MAX_ENTRIES = 1000
 # Cloud Logging may answer with short or even empty pages (and a token) while it scans:

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from providers.base import CollectContext
 from providers.gateway import Json
 from providers.gcp.calls import CloudRunCalls
-from providers.gcp.spec import parse_time
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 SOURCE = "cloudrun/metrics"
 _PREFIX = "run.googleapis.com/"

@@ -8,8 +8,8 @@ from providers.base import CollectContext
 from providers.gcp.calls import CloudRunCalls
 from providers.gcp.entries import entry_text
 from providers.gcp.logs import fetch_entries
-from providers.gcp.spec import parse_time
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 SOURCE = "cloudrun/network"
 _FAILURE = re.compile(

@@ -13,7 +13,6 @@ from providers.gcp.spec import (
     condition_line,
     env_and_secrets,
     is_failed,
-    parse_time,
     probe_text,
     quantity_bytes,
     revision_profile,
@@ -21,6 +20,7 @@ from providers.gcp.spec import (
     short_name,
 )
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 SOURCE = "cloudrun/run"
 Facts = dict[str, AttributeValue]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from providers.gateway import Json
@@ -94,16 +93,6 @@ def quantity_bytes(value: Any) -> int | None:
     if match is None:
         return None
     return int(float(match.group(1)) * _UNITS.get(match.group(2) or "", 1))
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp from the API."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def failing_revision(service: Json) -> str:

@@ -14,9 +14,9 @@ from providers.kubernetes.workload import (
     fetch_events,
     fetch_rollout,
     in_window,
-    parse_time,
 )
 from providers.model import Evidence
+from providers.timestamps import parse_time
 
 SOURCE = "events"
 _FALLBACK_RS = 2

@@ -14,9 +14,9 @@ from providers.kubernetes.workload import (
     fetch_log,
     fetch_rollout,
     in_window,
-    parse_time,
 )
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 SOURCE = "logs"
 MAX_PODS = 3

@@ -13,9 +13,9 @@ from providers.kubernetes.workload import (
     fetch_deployment,
     fetch_pod_metrics,
     fetch_rollout,
-    parse_time,
 )
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 SOURCE = "metrics"
 NO_METRICS_SERVER = "metrics-server not installed: no usage metrics"

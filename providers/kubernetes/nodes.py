@@ -6,8 +6,9 @@ import asyncio
 
 from providers.base import CollectContext
 from providers.kubernetes.pods import MAX_PODS, troubled_first
-from providers.kubernetes.workload import Obj, Workload, fetch_node, fetch_rollout, parse_time
+from providers.kubernetes.workload import Obj, Workload, fetch_node, fetch_rollout
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 SOURCE = "nodes"
 _PRESSURES = ("MemoryPressure", "DiskPressure", "PIDPressure")

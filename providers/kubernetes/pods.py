@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from providers.base import CollectContext
 from providers.kubernetes.quantity import parse_quantity
-from providers.kubernetes.workload import Obj, Workload, fetch_rollout, parse_time
+from providers.kubernetes.workload import Obj, Workload, fetch_rollout
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 SOURCE = "pods"
 MAX_PODS = 10

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from providers.base import CollectContext
-from providers.kubernetes.workload import Obj, Rollout, Workload, fetch_rollout, parse_time
+from providers.kubernetes.workload import Obj, Rollout, Workload, fetch_rollout
 from providers.model import AttributeValue, Evidence
+from providers.timestamps import parse_time
 
 SOURCE = "status"
 

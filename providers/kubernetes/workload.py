@@ -80,16 +80,6 @@ def revision_of(obj: Obj) -> str:
     return str(annotations.get(REVISION, "0"))
 
 
-def parse_time(value: object) -> datetime | None:
-    """An RFC 3339 timestamp from the API (None when absent or malformed)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def in_window(ctx: CollectContext, when: datetime | None) -> bool:
     """Whether a timestamp falls in the diagnosis window (undated things are kept)."""
     if when is None:
