@@ -14,16 +14,18 @@ STARTED = (
 )
 # How long the platform waits before its checks count: ECS's grace period, a probe's
 # initial delay + period x failure threshold (kubectl describe, Cloud Run probe settings as
-# providers/gcp words them), Docker's start period, Heroku's boot timeout.
+# providers/gcp words them), Heroku's boot timeout. A readiness probe only holds traffic
+# back, it kills nothing, so it sets no window. Partial settings (a bare
+# initialDelaySeconds, Docker's start_period) are not windows: the failures that count
+# come after them, so reading them alone would call a normal start slow.
 WINDOW = (
     r"healthCheckGracePeriod(?:Seconds)?[\"': =]{1,4}([0-9]{1,5})\b|"
     r"health ?check grace period(?: of| is| =|:)? ?([0-9]{1,5}) ?s|"
-    r"\binitialDelaySeconds[\"': =]{1,4}([0-9]{1,5})\b|"
-    r"\bdelay=([0-9]{1,5})s timeout=[0-9]{1,5}s period=([0-9]{1,5})s "
+    r"(?:Liveness|Startup): [^\n]{1,200} delay=([0-9]{1,5})s timeout=[0-9]{1,5}s "
+    r"period=([0-9]{1,5})s "
     r"#success=[0-9]+ #failure=([0-9]{1,3})|"
     r"initial delay ([0-9]{1,5})s, period ([0-9]{1,5})s, timeout [0-9]{1,5}s, "
     r"failure threshold ([0-9]{1,3})|"
-    r"start[_-]period[=: ]{1,3}([0-9]{1,5})s|"
     r"within ([0-9]{1,4}) seconds of launch|"
     r"(default TCP startup probe)"
 )
@@ -70,11 +72,11 @@ def _longest_window(lines: Sequence[Line]) -> tuple[float, int] | None:
             continue
         for found in _WINDOW.finditer(text):
             groups = found.groups()
-            if groups[3] is not None:  # kubectl describe: delay + period x failures
-                seconds = float(groups[3]) + float(groups[4]) * float(groups[5])
-            elif groups[6] is not None:  # Cloud Run probe: initial delay + period x threshold
-                seconds = float(groups[6]) + float(groups[7]) * float(groups[8])
-            elif groups[11] is not None:
+            if groups[2] is not None:  # kubectl describe: delay + period x failures
+                seconds = float(groups[2]) + float(groups[3]) * float(groups[4])
+            elif groups[5] is not None:  # Cloud Run probe: initial delay + period x threshold
+                seconds = float(groups[5]) + float(groups[6]) * float(groups[7])
+            elif groups[9] is not None:
                 seconds = _CLOUD_RUN_DEFAULT_S
             else:
                 seconds = float(next(g for g in groups if g is not None))

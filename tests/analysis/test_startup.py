@@ -45,10 +45,22 @@ class TestSlowStart:
         assert slow_start([(1, "Quarkus started in 41.2s.")], [(0, probe)]) == [0, 1]
         assert slow_start([(1, "Quarkus started in 39.9s.")], [(0, probe)]) == []
 
+    def test_a_readiness_probe_kills_nothing_so_sets_no_window(self) -> None:
+        probe = (
+            "Readiness: http-get http://:8080/ready delay=10s timeout=1s period=10s "
+            "#success=1 #failure=3"
+        )
+        assert slow_start([(1, "Quarkus started in 41.2s.")], [(0, probe)]) == []
+
     def test_milliseconds_are_converted(self) -> None:
-        window = [(0, "initialDelaySeconds: 30")]
+        window = [(0, "healthCheckGracePeriodSeconds: 30")]
         assert slow_start([(1, "Server startup in [45,120] milliseconds")], window) == [0, 1]
         assert slow_start([(1, "Startup completed in 2890ms.")], window) == []
+
+    def test_partial_probe_settings_are_not_a_window(self) -> None:
+        started = [(1, "Started Api in 20.0 seconds")]
+        assert slow_start(started, [(0, "initialDelaySeconds: 5")]) == []
+        assert slow_start(started, [(0, "start_period: 5s")]) == []
 
     def test_slow_start_rules_out_the_cloud_run_port_reading(self, engine: Engine) -> None:
         text = (
