@@ -50,11 +50,15 @@ return 0
 
 
 class LocalFlights(Generic[T]):
-    """In-process single-flight: one task per key, shared by every concurrent caller."""
+    """In-process single-flight: one task per key, shared by every concurrent caller.
+
+    A flight runs under its starter's deadline. A joiner with more time left does not
+    inherit the starter's timeout or deferral: it starts the call again on its own time.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._flights: dict[str, asyncio.Task[T]] = {}
+        self._flights: dict[str, tuple[asyncio.Task[T], float | None]] = {}
 
     def __len__(self) -> int:
         return len(self._flights)
@@ -63,31 +67,55 @@ class LocalFlights(Generic[T]):
         self, key: str, flight: Callable[[], Coroutine[Any, Any, T]], *, deadline: float | None
     ) -> tuple[T, bool]:
         """The flight's result, and whether this caller joined someone else's flight."""
-        task = self._flights.get(key)
-        joined = task is not None
-        if task is None:
+        shared = self._flights.get(key)
+        if shared is None:
             task = asyncio.create_task(flight(), name=f"flight {key}")
-            self._flights[key] = task
+            self._flights[key] = (task, deadline)
             task.add_done_callback(lambda t: self._forget(key, t))
+            return await self._wait(task, deadline), False
+        task, starters_deadline = shared
         try:
-            return await asyncio.wait_for(
-                asyncio.shield(task), remaining(self._clock, deadline)
-            ), joined
+            return await self._wait(task, deadline), True
+        except (ProviderTimeout, ProviderThrottled):
+            if not (_ran_out(task) and _later(deadline, starters_deadline)):
+                raise
+        if deadline is not None and remaining(self._clock, deadline) == 0:
+            raise ProviderTimeout("deadline passed while waiting for a shared call")
+        return await self.run(key, flight, deadline=deadline)
+
+    async def _wait(self, task: asyncio.Task[T], deadline: float | None) -> T:
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), remaining(self._clock, deadline))
         except TimeoutError:
             raise ProviderTimeout("deadline passed while waiting for a shared call") from None
 
     async def cancel_all(self) -> None:
         """Cancel every flight still running and wait for them to end (shutdown)."""
-        flights = list(self._flights.values())
+        flights = [task for task, _deadline in self._flights.values()]
         for task in flights:
             task.cancel()
         await asyncio.gather(*flights, return_exceptions=True)
 
     def _forget(self, key: str, task: asyncio.Task[T]) -> None:
-        if self._flights.get(key) is task:
+        shared = self._flights.get(key)
+        if shared is not None and shared[0] is task:
             del self._flights[key]
         if not task.cancelled():
             task.exception()  # every caller re-raises it; mark it retrieved
+
+
+def _ran_out(task: asyncio.Task[Any]) -> bool:
+    """Whether the flight itself ended on its starter's deadline (timeout or deferral)."""
+    if not task.done() or task.cancelled():
+        return False
+    return isinstance(task.exception(), ProviderTimeout | ProviderThrottled)
+
+
+def _later(mine: float | None, theirs: float | None) -> bool:
+    """Whether deadline `mine` ends after `theirs` (None = no deadline)."""
+    if theirs is None:
+        return False
+    return mine is None or mine > theirs
 
 
 class RedisFlights:

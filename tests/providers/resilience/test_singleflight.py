@@ -64,6 +64,21 @@ class TestInProcess:
         assert (await patient).value == {"status": "ACTIVE"}
         assert provider.calls == 1
 
+    async def test_a_joiner_with_more_time_outlives_the_leaders_timeout(self) -> None:
+        gateway = ResilientGateway()
+        provider = Provider()
+        loop = asyncio.get_running_loop()
+        hasty = asyncio.create_task(gateway.fetch(CALL, provider, deadline=loop.time() + 0.05))
+        await provider.started.wait()
+        patient = asyncio.create_task(gateway.fetch(CALL, provider, deadline=loop.time() + 10))
+        with pytest.raises(ProviderTimeout):
+            await hasty
+        provider.release.set()
+        got = await patient
+        assert got.value == {"status": "ACTIVE"}
+        assert not got.cached  # it made the call itself once the leader's time ran out
+        assert provider.calls == 2
+
     async def test_an_error_reaches_every_waiter_and_is_not_cached(self) -> None:
         gateway = ResilientGateway()
         provider = Provider()
