@@ -78,7 +78,14 @@ class DirectGateway:
         key = call.key()
         shared = self._inflight.get(key)
         if shared is not None:
-            return Fetched(await asyncio.shield(shared), cached=False)
+            try:
+                return Fetched(await asyncio.shield(shared), cached=False)
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if not shared.cancelled() or (current is not None and current.cancelling()):
+                    raise
+            # its starter was cancelled, not us: make the call ourselves
+            return await self.fetch(call, fn, deadline=deadline)
         future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
