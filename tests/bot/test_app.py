@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
+import pytest
 
 from bot.diagnoser import Diagnoser
 from providers.sandbox.slack import FakeSlack, SlackCall
@@ -217,72 +218,62 @@ class TestRateLimits:
         assert "ledger" in parent.args["text"]
 
 
+Replicas = tuple[SlackHarness, SlackHarness]
+
+
+@pytest.fixture
+async def replicas(
+    fake_slack: FakeSlack,
+    k8s_diagnoser: Diagnoser,
+    http: aiohttp.ClientSession,
+    redis_url: str,
+    redis_prefix: str,
+) -> AsyncIterator[Replicas]:
+    """Two app replicas sharing one Redis (own key prefix), one fake Slack and one sandbox."""
+    started = [
+        await start_harness(
+            fake_slack, k8s_diagnoser, http, redis_url=redis_url, key_prefix=redis_prefix
+        )
+        for _ in range(2)
+    ]
+    yield started[0][0], started[1][0]
+    for harness, runner in started:
+        await harness.runtime.close()
+        await runner.cleanup()
+
+
 class TestWithRedis:
     """De-duplication and feedback shared through the real Redis (own key prefix)."""
 
     async def test_duplicate_event_ids_give_one_reply_across_replicas(
-        self,
-        fake_slack: FakeSlack,
-        k8s_diagnoser: Diagnoser,
-        http: aiohttp.ClientSession,
-        redis_url: str,
-        redis_prefix: str,
+        self, replicas: Replicas, redis_prefix: str
     ) -> None:
-        one, runner_one = await start_harness(
-            fake_slack, k8s_diagnoser, http, redis_url=redis_url, key_prefix=redis_prefix
-        )
-        two, runner_two = await start_harness(
-            fake_slack, k8s_diagnoser, http, redis_url=redis_url, key_prefix=redis_prefix
-        )
-        try:
-            event = _jenkins_failure("ledger-deploy-prod", ts="1700000100.000001")
-            assert (await one.event(event, event_id="EvSAME1"))[0] == 200
-            assert (await two.event(event, event_id="EvSAME1"))[0] == 200
-            retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-            assert (await two.event(event, event_id="EvSAME1", headers=retry))[0] == 200
-            await one.runtime.idle()
-            await two.runtime.idle()
-            parents = [c for c in one.posted() if c.args.get("thread_ts") == event["ts"]]
-            assert len([c for c in parents if "Diagnosing" in c.args["text"]]) == 1
-            keys = await one.runtime.redis.keys(redis_prefix + "event:*")  # type: ignore[union-attr]
-            assert keys == [f"{redis_prefix}event:EvSAME1".encode()]
-        finally:
-            for harness, runner in ((one, runner_one), (two, runner_two)):
-                await harness.runtime.close()
-                await runner.cleanup()
+        one, two = replicas
+        event = _jenkins_failure("ledger-deploy-prod", ts="1700000100.000001")
+        assert (await one.event(event, event_id="EvSAME1"))[0] == 200
+        assert (await two.event(event, event_id="EvSAME1"))[0] == 200
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        assert (await two.event(event, event_id="EvSAME1", headers=retry))[0] == 200
+        await one.runtime.idle()
+        await two.runtime.idle()
+        parents = [c for c in one.posted() if c.args.get("thread_ts") == event["ts"]]
+        assert len([c for c in parents if "Diagnosing" in c.args["text"]]) == 1
+        keys = await one.runtime.redis.keys(redis_prefix + "event:*")  # type: ignore[union-attr]
+        assert keys == [f"{redis_prefix}event:EvSAME1".encode()]
 
-    async def test_full_evidence_is_served_by_another_replica(
-        self,
-        fake_slack: FakeSlack,
-        k8s_diagnoser: Diagnoser,
-        http: aiohttp.ClientSession,
-        redis_url: str,
-        redis_prefix: str,
-    ) -> None:
-        one, runner_one = await start_harness(
-            fake_slack, k8s_diagnoser, http, redis_url=redis_url, key_prefix=redis_prefix
-        )
-        two, runner_two = await start_harness(
-            fake_slack, k8s_diagnoser, http, redis_url=redis_url, key_prefix=redis_prefix
-        )
-        try:
-            await one.command("orders-api")
-            await one.runtime.idle()
-            report = next(c for c in one.posted() if c.args.get("thread_ts"))
-            actions = next(b for b in report.args["blocks"] if b["type"] == "actions")
-            value = next(
-                e["value"] for e in actions["elements"] if e["action_id"] == "show_evidence"
-            )
-            await two.click("show_evidence", value, thread_ts=report.args["thread_ts"])
-            await two.runtime.idle()
-            upload = fake_slack.calls_to("upload")
-            assert len(upload) == 1
-            assert b"orders-api" in upload[0].body
-            assert two.runtime.reports == {}
-        finally:
-            for harness, runner in ((one, runner_one), (two, runner_two)):
-                await harness.runtime.close()
-                await runner.cleanup()
+    async def test_full_evidence_is_served_by_another_replica(self, replicas: Replicas) -> None:
+        one, two = replicas
+        await one.command("orders-api")
+        await one.runtime.idle()
+        report = next(c for c in one.posted() if c.args.get("thread_ts"))
+        actions = next(b for b in report.args["blocks"] if b["type"] == "actions")
+        value = next(e["value"] for e in actions["elements"] if e["action_id"] == "show_evidence")
+        await two.click("show_evidence", value, thread_ts=report.args["thread_ts"])
+        await two.runtime.idle()
+        upload = one.fake.calls_to("upload")
+        assert len(upload) == 1
+        assert b"orders-api" in upload[0].body
+        assert two.runtime.reports == {}
 
 
 def _ts_of(_fake: FakeSlack, call: SlackCall) -> str:
