@@ -119,19 +119,24 @@ async def run_in_slack(
             channel=channel, ts=parent_ts, **render_failure(view, "internal error (logged)")
         )
         raise
+    await post_report(runtime, client, diagnosis, channel=channel, thread_ts=thread_ts or parent_ts)
+    elapsed = time.monotonic() - started
+    metrics.observe_report_seconds(elapsed)
+    await client.chat_update(channel=channel, ts=parent_ts, **render_verdict(diagnosis, elapsed))
+    return diagnosis
+
+
+async def post_report(
+    runtime: Runtime, client: AsyncWebClient, diagnosis: Diagnosis, *, channel: str, thread_ts: str
+) -> None:
+    """Thread the report, its buttons signed for this channel and a report id kept for them."""
     report_id = uuid.uuid4().hex[:16]
     await runtime.keep_report(report_id, diagnosis)
     signer = runtime.signer.bind(c=channel, r=report_id)
     report = render_blocks(diagnosis, signer=signer)
     try:
-        await client.chat_postMessage(channel=channel, thread_ts=thread_ts or parent_ts, **report)
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, **report)
     except SlackApiError as exc:
         # blocks Slack rejects must not lose the verdict: fall back to the plain-text summary
         log.error("report blocks refused (%s); posting the text only", exc.response.get("error"))
-        await client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts or parent_ts, text=report["text"]
-        )
-    elapsed = time.monotonic() - started
-    metrics.observe_report_seconds(elapsed)
-    await client.chat_update(channel=channel, ts=parent_ts, **render_verdict(diagnosis, elapsed))
-    return diagnosis
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=report["text"])
