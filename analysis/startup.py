@@ -31,6 +31,10 @@ WINDOW = (
 )
 # Cloud Run's default start-up probe: TCP, period 240 s, failure threshold 1.
 _CLOUD_RUN_DEFAULT_S = 240.0
+# After ECS's grace period the target must still be marked unhealthy by the load balancer:
+# ALB's defaults (interval 30 s x unhealthy threshold 2) take 60 s, so a grace period of 0
+# (the default) does not make every start "slow".
+_ALB_DEFAULT_S = 60.0
 _STARTED = re.compile(STARTED, re.IGNORECASE)
 _WINDOW = re.compile(WINDOW, re.IGNORECASE)
 _LONGEST = 2_000  # durations and settings are stated in short lines
@@ -78,6 +82,8 @@ def _longest_window(lines: Sequence[Line]) -> tuple[float, int] | None:
                 seconds = float(groups[5]) + float(groups[6]) * float(groups[7])
             elif groups[9] is not None:
                 seconds = _CLOUD_RUN_DEFAULT_S
+            elif groups[0] is not None or groups[1] is not None:
+                seconds = max(float(groups[0] or groups[1]), _ALB_DEFAULT_S)
             else:
                 seconds = float(next(g for g in groups if g is not None))
             if best is None or seconds > best[0]:

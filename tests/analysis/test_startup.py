@@ -54,8 +54,13 @@ class TestSlowStart:
 
     def test_milliseconds_are_converted(self) -> None:
         window = [(0, "healthCheckGracePeriodSeconds: 30")]
-        assert slow_start([(1, "Server startup in [45,120] milliseconds")], window) == [0, 1]
+        assert slow_start([(1, "Server startup in [75,120] milliseconds")], window) == [0, 1]
         assert slow_start([(1, "Startup completed in 2890ms.")], window) == []
+
+    def test_ecs_grace_period_counts_at_least_the_albs_own_minute(self) -> None:
+        window = [(0, "service api: healthCheckGracePeriodSeconds 0")]
+        assert slow_start([(1, "Started Api in 45.0 seconds")], window) == []
+        assert slow_start([(1, "Started Api in 75.0 seconds")], window) == [0, 1]
 
     def test_partial_probe_settings_are_not_a_window(self) -> None:
         started = [(1, "Started Api in 20.0 seconds")]
