@@ -89,7 +89,7 @@ class ResilientGateway:
             self._count(call, "l1")
             return Fetched(value, cached=True)
         (value, level), joined = await self._local.run(
-            key, lambda: self._flight(call, fn, deadline), deadline=deadline
+            key, lambda: self._flight(call, key, fn, deadline), deadline=deadline
         )
         self._count(call, "shared" if joined else level)
         return Fetched(value, cached=joined or level == "l2")
@@ -111,10 +111,9 @@ class ResilientGateway:
             await self.link.close()
 
     async def _flight(
-        self, call: Call, fn: Callable[[], Awaitable[Json]], deadline: float | None
+        self, call: Call, key: str, fn: Callable[[], Awaitable[Json]], deadline: float | None
     ) -> tuple[Json, Level]:
         """One process's flight: L2, then (across replicas) one caller makes the call."""
-        key = call.key()
         ttl = min(call.ttl_s, self._max_ttl_s)
         if self._l2 is not None:
             blob = await self._l2.get(key)
@@ -127,7 +126,7 @@ class ResilientGateway:
             made: list[Json] = []
 
             async def lead() -> bytes:
-                value, blob = await self._call(call, fn, deadline)
+                value, blob = await self._call(call, key, fn, deadline)
                 made.append(value)
                 return blob
 
@@ -137,7 +136,7 @@ class ResilientGateway:
             value = made[0] if made else decode(blob)
             level: Level = "l2" if joined or not made else "miss"
         else:
-            value, blob = await self._call(call, fn, deadline)
+            value, blob = await self._call(call, key, fn, deadline)
             level = "miss"
         self.l1.put(key, value, ttl, size=len(blob))
         return value, level
@@ -146,7 +145,7 @@ class ResilientGateway:
         return self.link is not None and self.link.usable()
 
     async def _call(
-        self, call: Call, fn: Callable[[], Awaitable[Json]], deadline: float | None
+        self, call: Call, key: str, fn: Callable[[], Awaitable[Json]], deadline: float | None
     ) -> tuple[Json, bytes]:
         """The platform call with breaker, token and retries; stores the value in L2."""
 
@@ -166,7 +165,7 @@ class ResilientGateway:
         )
         blob = encode(value)
         if self._l2 is not None:
-            await self._l2.put(call.key(), blob, min(call.ttl_s, self._max_ttl_s))
+            await self._l2.put(key, blob, min(call.ttl_s, self._max_ttl_s))
         return value, blob
 
     async def _attempt(
