@@ -8,6 +8,11 @@ half_open  one probe call at a time passes; success closes the breaker and
 
 Only failures that say the endpoint is unhealthy count (5xx, unreachable,
 timeouts); "not found" or "permission denied" are answers, not outages.
+
+`allow()` hands each admitted call the breaker's epoch (it moves on every change
+of state); an outcome from an earlier epoch, say a slow call admitted before the
+breaker opened that ends while the probe is out, says nothing about now and is
+ignored.
 """
 
 from __future__ import annotations
@@ -76,6 +81,7 @@ class CircuitBreaker:
         self._state: State = "closed"
         self._opened_at = 0.0
         self._probing = False
+        self._epoch = 0
 
     @property
     def state(self) -> State:
@@ -84,19 +90,21 @@ class CircuitBreaker:
             self._set("half_open")
         return self._state
 
-    def allow(self) -> None:
-        """Let one call through or raise `CircuitOpen`; a half-open breaker admits one probe."""
+    def allow(self) -> int:
+        """Admit one call (returning its epoch) or raise `CircuitOpen`; half-open admits a probe."""
         state = self.state
         if state == "closed":
-            return
+            return self._epoch
         if state == "half_open" and not self._probing:
             self._probing = True
-            return
+            return self._epoch
         wait = self._open_s - (self._clock.now() - self._opened_at)
         raise CircuitOpen(self.endpoint, max(wait, 0.0) if state == "open" else self._open_s)
 
-    def record(self, exc: BaseException | None) -> None:
-        """Record an admitted call's outcome (None = success)."""
+    def record(self, exc: BaseException | None, epoch: int) -> None:
+        """Record the outcome (None = success) of a call `allow()` admitted in `epoch`."""
+        if epoch != self._epoch:
+            return
         failed = exc is not None and counts_as_failure(exc)
         if self._state == "half_open":
             self._probing = False
@@ -115,9 +123,10 @@ class CircuitBreaker:
             if failures / len(self._outcomes) >= self._error_rate:
                 self._open()
 
-    def release(self) -> None:
-        """An admitted call never reached the endpoint (cancelled, deferred): free the probe."""
-        self._probing = False
+    def release(self, epoch: int) -> None:
+        """An admitted call never reached the endpoint (cancelled, deferred): free its probe."""
+        if epoch == self._epoch:
+            self._probing = False
 
     def _open(self) -> None:
         self._opened_at = self._clock.now()
@@ -127,6 +136,7 @@ class CircuitBreaker:
     def _set(self, state: State) -> None:
         if state != self._state:
             self._state = state
+            self._epoch += 1
             if self._on_change is not None:
                 self._on_change(self.endpoint, state)
 

@@ -172,16 +172,16 @@ class ResilientGateway:
         self, call: Call, fn: Callable[[], Awaitable[Json]], deadline: float | None
     ) -> Json:
         breaker = self.breakers.for_endpoint(call.endpoint)
-        breaker.allow()
+        epoch = breaker.allow()
         try:
             waited = await self.limiter.acquire(call.limit_key, deadline=deadline)
         except ProviderThrottled:
-            breaker.release()
+            breaker.release(epoch)
             self.observer.throttled(call.provider, 0.0, deferred=True)
             self.stats["deferred"] += 1
             raise
         except BaseException:
-            breaker.release()
+            breaker.release(epoch)
             raise
         if waited > 0:
             self.observer.throttled(call.provider, waited, deferred=False)
@@ -194,21 +194,26 @@ class ResilientGateway:
             exc: BaseException = ProviderTimeout(
                 "deadline reached during the call", provider=call.provider, operation=call.operation
             )
-            self._finish(call, breaker, exc, started)
+            self._finish(call, breaker, epoch, exc, started)
             raise exc from None
         except asyncio.CancelledError:
-            breaker.release()
+            breaker.release(epoch)
             raise
         except BaseException as err:
-            self._finish(call, breaker, err, started)
+            self._finish(call, breaker, epoch, err, started)
             raise
-        self._finish(call, breaker, None, started)
+        self._finish(call, breaker, epoch, None, started)
         return value
 
     def _finish(
-        self, call: Call, breaker: CircuitBreaker, exc: BaseException | None, started: float
+        self,
+        call: Call,
+        breaker: CircuitBreaker,
+        epoch: int,
+        exc: BaseException | None,
+        started: float,
     ) -> None:
-        breaker.record(exc)
+        breaker.record(exc, epoch)
         outcome = "ok" if exc is None else type(exc).__name__
         self.stats[f"outcome:{outcome}"] += 1
         self.observer.provider_attempt(call.endpoint, outcome, self.clock.now() - started)

@@ -21,8 +21,7 @@ def make(clock: ManualClock) -> tuple[CircuitBreaker, list[State]]:
 
 def fail(breaker: CircuitBreaker, times: int = 1) -> None:
     for _ in range(times):
-        breaker.allow()
-        breaker.record(ProviderUnavailable("503"))
+        breaker.record(ProviderUnavailable("503"), breaker.allow())
 
 
 def state_of(breaker: CircuitBreaker) -> State:
@@ -31,8 +30,7 @@ def state_of(breaker: CircuitBreaker) -> State:
 
 def succeed(breaker: CircuitBreaker, times: int = 1) -> None:
     for _ in range(times):
-        breaker.allow()
-        breaker.record(None)
+        breaker.record(None, breaker.allow())
 
 
 class TestOpening:
@@ -59,15 +57,13 @@ class TestOpening:
     def test_answers_like_not_found_do_not_count_as_failures(self, clock: ManualClock) -> None:
         breaker, _ = make(clock)
         for _ in range(10):
-            breaker.allow()
-            breaker.record(ProviderNotFound("no such service"))
+            breaker.record(ProviderNotFound("no such service"), breaker.allow())
         assert state_of(breaker) == "closed"
 
     def test_timeouts_count_as_failures(self, clock: ManualClock) -> None:
         breaker, _ = make(clock)
         for _ in range(4):
-            breaker.allow()
-            breaker.record(ProviderTimeout("slow"))
+            breaker.record(ProviderTimeout("slow"), breaker.allow())
         assert state_of(breaker) == "open"
 
     def test_failures_older_than_the_window_are_forgotten(self, clock: ManualClock) -> None:
@@ -116,8 +112,34 @@ class TestRecovery:
         breaker, _ = make(clock)
         fail(breaker, 4)
         clock.advance(5)
-        breaker.allow()
-        breaker.release()
-        breaker.allow()  # does not raise
-        breaker.record(None)
+        breaker.release(breaker.allow())
+        breaker.record(None, breaker.allow())  # the second probe is admitted
         assert state_of(breaker) == "closed"
+
+
+class TestStaleOutcomes:
+    """A call admitted before the last change of state does not decide the state now."""
+
+    def test_a_slow_call_from_before_the_outage_does_not_decide_the_probe(
+        self, clock: ManualClock
+    ) -> None:
+        breaker, changes = make(clock)
+        slow = breaker.allow()  # admitted while closed; ends (timed out) only after the probe
+        fail(breaker, 4)
+        clock.advance(5)
+        probe = breaker.allow()
+        breaker.record(ProviderTimeout("read timeout"), slow)
+        assert state_of(breaker) == "half_open"
+        breaker.record(None, probe)
+        assert state_of(breaker) == "closed"
+        assert changes == ["open", "half_open", "closed"]
+
+    def test_a_stale_release_does_not_free_the_probe(self, clock: ManualClock) -> None:
+        breaker, _ = make(clock)
+        deferred = breaker.allow()  # admitted while closed, then waits for a rate-limit token
+        fail(breaker, 4)
+        clock.advance(5)
+        breaker.allow()  # the probe
+        breaker.release(deferred)
+        with pytest.raises(CircuitOpen):
+            breaker.allow()
