@@ -53,6 +53,7 @@ class Runtime:
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     reports: OrderedDict[str, Diagnosis] = field(default_factory=OrderedDict)
     _groups: tuple[float, dict[str, frozenset[str]]] | None = None
+    _groups_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     def create(
@@ -142,19 +143,14 @@ class Runtime:
 
     async def user_groups(self, client: AsyncWebClient, user: str) -> frozenset[str]:
         """The user groups `user` belongs to (usergroups.list, cached for five minutes)."""
-        now = time.monotonic()
-        if self._groups is None or self._groups[0] < now:
-            members: dict[str, set[str]] = {}
-            try:
-                answer = await client.usergroups_list(include_users=True)
-            except SlackApiError as exc:
-                log.warning("usergroups.list failed (%s); treating users as in no group", exc)
-                return frozenset()
-            for group in answer.get("usergroups") or []:
-                for member in group.get("users") or []:
-                    members.setdefault(member, set()).add(group["id"])
-            frozen = {user_id: frozenset(ids) for user_id, ids in members.items()}
-            self._groups = (now + GROUPS_TTL_S, frozen)
+        if self._groups is None or self._groups[0] < time.monotonic():
+            # one refresh at a time: a burst of clicks must not spend Slack's Tier 2 budget
+            async with self._groups_lock:
+                if self._groups is None or self._groups[0] < time.monotonic():
+                    members = await _group_members(client)
+                    if members is None:
+                        return frozenset()
+                    self._groups = (time.monotonic() + GROUPS_TTL_S, members)
         return self._groups[1].get(user, frozenset())
 
     async def drain(self, within: float = 30.0) -> None:
@@ -171,3 +167,17 @@ class Runtime:
         await self.drain()
         if self.redis is not None:
             await self.redis.aclose()
+
+
+async def _group_members(client: AsyncWebClient) -> dict[str, frozenset[str]] | None:
+    """Each user's group ids from usergroups.list; None when Slack refuses (logged)."""
+    try:
+        answer = await client.usergroups_list(include_users=True)
+    except SlackApiError as exc:
+        log.warning("usergroups.list failed (%s); treating users as in no group", exc)
+        return None
+    members: dict[str, set[str]] = {}
+    for group in answer.get("usergroups") or []:
+        for member in group.get("users") or []:
+            members.setdefault(member, set()).add(group["id"])
+    return {user_id: frozenset(ids) for user_id, ids in members.items()}
