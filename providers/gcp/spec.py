@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from providers.gateway import Json
+from providers.quantity import parse_quantity
 
 _STATE_WORDS = {
     "CONDITION_SUCCEEDED": "True",
@@ -20,17 +20,6 @@ _UNDEFINED = (
     "REVISION_REASON_UNDEFINED",
     "EXECUTION_REASON_UNDEFINED",
 )
-_QUANTITY = re.compile(r"([0-9.]+)\s*([KMGT]i?)?")
-_UNITS = {
-    "K": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-}
 
 
 def short_name(path: str) -> str:
@@ -89,10 +78,8 @@ def seconds(duration: Any) -> float | None:
 
 def quantity_bytes(value: Any) -> int | None:
     """A Kubernetes-style quantity ("512Mi", "2G") in bytes."""
-    match = _QUANTITY.fullmatch(str(value).strip()) if value is not None else None
-    if match is None:
-        return None
-    return int(float(match.group(1)) * _UNITS.get(match.group(2) or "", 1))
+    parsed = parse_quantity(str(value)) if value is not None else None
+    return None if parsed is None else int(parsed)
 
 
 def failing_revision(service: Json) -> str:

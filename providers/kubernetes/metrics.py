@@ -6,7 +6,6 @@ import asyncio
 from datetime import datetime
 
 from providers.base import CollectContext
-from providers.kubernetes.quantity import format_bytes, parse_quantity
 from providers.kubernetes.workload import (
     Obj,
     Workload,
@@ -15,6 +14,7 @@ from providers.kubernetes.workload import (
     fetch_rollout,
 )
 from providers.model import AttributeValue, Evidence
+from providers.quantity import format_bytes, parse_quantity
 from providers.timestamps import parse_time
 
 SOURCE = "metrics"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from providers.base import CollectContext
-from providers.kubernetes.quantity import parse_quantity
 from providers.kubernetes.workload import Obj, Workload, fetch_rollout
 from providers.model import AttributeValue, Evidence
+from providers.quantity import parse_quantity
 from providers.timestamps import parse_time
 
 SOURCE = "pods"

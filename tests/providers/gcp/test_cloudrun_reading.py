@@ -47,6 +47,7 @@ class TestQuantities:
         assert quantity_bytes("1Gi") == 2**30
         assert quantity_bytes("2G") == 2 * 10**9
         assert quantity_bytes("lots") is None
+        assert quantity_bytes("1.2.3Gi") is None  # malformed: no quantity, not a crash
 
     def test_durations(self) -> None:
         assert seconds("300s") == 300.0

@@ -1,4 +1,4 @@
-"""Kubernetes resource quantities ("512Mi", "250m", "1.5G") as numbers."""
+"""Resource quantities in Kubernetes syntax ("512Mi", "250m", "1.5G"; Cloud Run uses it too)."""
 
 from __future__ import annotations
 
