@@ -68,6 +68,16 @@ _NOT_FOUND = {
     "InvalidGroup.NotFound",
 }
 _DENIED = {"UnauthorizedOperation", "AccessDenied", "AccessDeniedException"}
+# Credentials that are missing, expired or wrong: like a denial, the user must act.
+_UNAUTHENTICATED = {
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "AuthFailure",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+}
 
 
 def session_for(profile: str | None, *, isolated: bool) -> aioboto3.Session:
@@ -186,9 +196,9 @@ def translate_client_error(operation: str, exc: ClientError) -> ProviderError:
     message = f"{operation}: {code or 'error'}: {error.get('Message', '')}".rstrip(": ")
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
     who = _who(operation)
-    if code in _THROTTLED:
+    if code in _THROTTLED or status == 429:
         return ProviderThrottled(message, provider="aws", operation=operation)
-    if code in _DENIED or code.startswith("AccessDenied"):
+    if code in _DENIED or code in _UNAUTHENTICATED or code.startswith("AccessDenied"):
         return ProviderPermissionDenied(message, **who)
     if code in _NOT_FOUND or code.endswith(".NotFound"):
         return ProviderNotFound(message, **who)

@@ -56,6 +56,10 @@ class TestErrorTranslation:
             ("ClusterNotFoundException", 400, ProviderNotFound),
             ("ResourceNotFoundException", 400, ProviderNotFound),
             ("InvalidParameterException", 400, ProviderError),
+            ("SomethingNew", 429, ProviderThrottled),
+            ("ExpiredTokenException", 400, ProviderPermissionDenied),
+            ("UnrecognizedClientException", 400, ProviderPermissionDenied),
+            ("InvalidClientTokenId", 403, ProviderPermissionDenied),
         ],
     )
     def test_code_maps_to_branch(
