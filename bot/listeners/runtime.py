@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 REPORTS_HELD = 500  # diagnoses kept in memory for "Show full evidence" (oldest dropped first)
 EVIDENCE_TTL_S = 3 * 24 * 3600  # as long as the report's buttons are valid
 GROUPS_TTL_S = 300.0
+# De-duplication asks Redis before the ack, and Slack wants that within 3 s: a Redis that
+# stops answering must fail fast into the in-process fallback, never hold the request.
+REDIS_TIMEOUT_S = 0.5
 
 
 @dataclass
@@ -65,7 +68,15 @@ class Runtime:
             raise ConfigError(
                 "set DEPLOY_FEEDBACK_BUTTON_SECRET or SLACK_SIGNING_SECRET to sign button values"
             )
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = (
+            Redis.from_url(
+                settings.redis_url,
+                socket_connect_timeout=REDIS_TIMEOUT_S,
+                socket_timeout=REDIS_TIMEOUT_S,
+            )
+            if settings.redis_url
+            else None
+        )
         return cls(
             settings=settings,
             diagnoser=diagnoser,
