@@ -12,6 +12,20 @@ from redis.asyncio import Redis
 log = logging.getLogger(__name__)
 
 Vote = Literal["up", "down"]
+VOTERS_TTL_S = 90 * 24 * 3600
+
+# Read the voter's previous vote and move the counts in one step: a double click (or two
+# replicas handling the same person at once) must not both see "no vote yet".
+_RECORD = """
+local previous = redis.call('hget', KEYS[1], ARGV[1])
+if previous ~= ARGV[2] then
+  redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('expire', KEYS[1], ARGV[3])
+  redis.call('hincrby', KEYS[2], ARGV[2], 1)
+  if previous then redis.call('hincrby', KEYS[2], previous, -1) end
+end
+return 1
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +74,6 @@ class FeedbackStore:
     async def _record_redis(self, pattern: str, vote: Vote, user: str, report: str) -> Tally:
         assert self.redis is not None
         voters_key = f"{self.prefix}feedback-voters:{report}"
-        raw = await self.redis.hget(voters_key, user)
-        previous = raw.decode() if isinstance(raw, bytes) else raw
-        if previous != vote:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.hset(voters_key, user, vote)
-                pipe.expire(voters_key, 90 * 24 * 3600)
-                pipe.hincrby(self._key(pattern), vote, 1)
-                if previous is not None:
-                    pipe.hincrby(self._key(pattern), previous, -1)
-                await pipe.execute()
+        keys = [voters_key, self._key(pattern)]
+        await self.redis.eval(_RECORD, 2, *keys, user, vote, VOTERS_TTL_S)
         return await self.tally(pattern)

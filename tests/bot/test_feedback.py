@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import redis.asyncio as aioredis
 
 from bot.feedback import FeedbackStore, Tally
@@ -33,5 +35,18 @@ async def test_in_redis_hash(redis_url: str, redis_prefix: str) -> None:
         assert await _votes(store) == EXPECTED
         raw = await client.hgetall(f"{redis_prefix}feedback:p-oom")
         assert raw == {b"up": b"1", b"down": b"2"}
+    finally:
+        await client.aclose()
+
+
+async def test_a_double_click_counts_once_in_redis(redis_url: str, redis_prefix: str) -> None:
+    client = aioredis.from_url(redis_url)
+    try:
+        store = FeedbackStore(redis=client, prefix=redis_prefix)
+        clicks = [
+            store.record(pattern="p-oom", vote="up", user="U1", report="r1") for _ in range(5)
+        ]
+        await asyncio.gather(*clicks)  # the same vote arriving at once (a double click, retries)
+        assert await store.tally("p-oom") == Tally(1, 0)
     finally:
         await client.aclose()
