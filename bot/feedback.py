@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
 from redis.asyncio import Redis
-
-log = logging.getLogger(__name__)
 
 Vote = Literal["up", "down"]
 VOTERS_TTL_S = 90 * 24 * 3600
