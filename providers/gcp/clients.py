@@ -47,12 +47,17 @@ class GcpClients:
         self._clients: dict[str, Any] = {}
         self._channel: Any = None
         self._credentials: Any = None
+        # components start together; without it each would build (and leak) its own client
+        self._lock = asyncio.Lock()
 
     async def get(self, kind: str) -> Any:
         """The client for `kind`, built now if needed (may raise google.auth errors)."""
         client = self._clients.get(kind)
         if client is None:
-            client = self._clients[kind] = await self._build(kind)
+            async with self._lock:
+                client = self._clients.get(kind)
+                if client is None:
+                    client = self._clients[kind] = await self._build(kind)
         return client
 
     async def close(self) -> None:
