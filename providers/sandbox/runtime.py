@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
+import logging
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -13,6 +13,8 @@ from typing import Protocol
 from providers.model import PLATFORMS, Platform
 from providers.registry import ProviderSettings
 from providers.sandbox.faults import Faults
+
+log = logging.getLogger(__name__)
 
 CATALOG_PATH = Path(__file__).with_name("services.yml")
 
@@ -30,6 +32,15 @@ class Emulator(Protocol):
 
 
 Starter = Callable[[Faults, Path], Awaitable[Emulator]]
+
+
+def settings_for(*emulators: Emulator, request_timeout_s: float = 10.0) -> ProviderSettings:
+    """ProviderSettings that point each provider at its emulator among `emulators`."""
+    fields: dict[str, object] = {"request_timeout_s": request_timeout_s}
+    for emulator in emulators:
+        fields.update(emulator.settings())
+    return ProviderSettings(**fields)  # type: ignore[arg-type]
+
 
 # platform -> "module:function" that starts its emulator
 _STARTERS: dict[Platform, str] = {
@@ -67,16 +78,15 @@ class Sandbox:
 
     def provider_settings(self, *, request_timeout_s: float = 10.0) -> ProviderSettings:
         """Settings that point every provider at its emulator."""
-        fields: dict[str, object] = {"request_timeout_s": request_timeout_s}
-        for emulator in self.emulators.values():
-            fields.update(emulator.settings())
-        return ProviderSettings(**fields)  # type: ignore[arg-type]
+        return settings_for(*self.emulators.values(), request_timeout_s=request_timeout_s)
 
     async def close(self) -> None:
         """Stop every emulator and remove the work directory."""
-        for emulator in self.emulators.values():
-            with contextlib.suppress(Exception):
+        for platform, emulator in self.emulators.items():
+            try:
                 await emulator.close()
+            except Exception:  # best effort: one emulator failing must not keep the rest running
+                log.warning("stopping the %s emulator failed", platform, exc_info=True)
         self.emulators.clear()
         if self._tmp is not None:
             self._tmp.cleanup()

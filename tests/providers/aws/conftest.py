@@ -14,9 +14,9 @@ from providers.aws import EcsProvider, create
 from providers.base import CollectContext, Component
 from providers.gateway import DirectGateway
 from providers.model import Depth, EcsLocation, Evidence, ServiceTarget
-from providers.registry import ProviderSettings
 from providers.sandbox.aws import AwsEmulator, start
 from providers.sandbox.faults import Faults
+from providers.sandbox.runtime import settings_for
 
 
 @dataclass
@@ -52,7 +52,7 @@ async def aws(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AwsSand
     """moto + proxy with the four ECS scenarios; faults cleared by `healthy` after each test."""
     faults = Faults()
     emulator = await start(faults, Path(tmp_path_factory.mktemp("aws")))
-    provider = create(ProviderSettings(**emulator.settings(), request_timeout_s=5.0))  # type: ignore[arg-type]
+    provider = create(settings_for(emulator, request_timeout_s=5.0))
     try:
         yield AwsSandbox(emulator, faults, provider)
     finally:

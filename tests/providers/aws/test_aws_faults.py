@@ -19,6 +19,7 @@ from providers.errors import (
 from providers.gateway import DirectGateway
 from providers.model import Evidence
 from providers.registry import ProviderSettings
+from providers.sandbox.runtime import settings_for
 from tests.providers.aws.conftest import AwsSandbox, Collect, context
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -85,7 +86,7 @@ class TestSlowAndUnreachable:
     """Latency beyond the request timeout, and a closed port."""
 
     async def test_a_call_slower_than_the_timeout_is_a_timeout(self, aws: AwsSandbox) -> None:
-        settings = ProviderSettings(**aws.emulator.settings(), request_timeout_s=0.2)  # type: ignore[arg-type]
+        settings = settings_for(aws.emulator, request_timeout_s=0.2)
         provider = create(settings)
         aws.faults.set("aws", "ecs:DescribeServices", latency_s=1.0)
         target = aws.target("checkout-api")

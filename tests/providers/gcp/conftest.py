@@ -10,9 +10,9 @@ import pytest
 
 from providers.gcp import CloudRunProvider, create
 from providers.model import Depth
-from providers.registry import ProviderSettings
 from providers.sandbox.faults import Faults
 from providers.sandbox.gcp import GcpEmulator, start
+from providers.sandbox.runtime import settings_for
 from tests.providers.gcp.harness import Collect, Outcomes, context, target
 
 
@@ -30,7 +30,7 @@ async def emulator(faults: Faults, tmp_path: Path) -> AsyncIterator[GcpEmulator]
 
 @pytest.fixture
 async def provider(emulator: GcpEmulator) -> AsyncIterator[CloudRunProvider]:
-    built = create(ProviderSettings(**emulator.settings(), request_timeout_s=5.0))  # type: ignore[arg-type]
+    built = create(settings_for(emulator, request_timeout_s=5.0))
     yield built
     await built.close()
 

@@ -18,6 +18,7 @@ from providers.gcp import CloudRunProvider, create
 from providers.registry import ProviderSettings
 from providers.sandbox.faults import Faults
 from providers.sandbox.gcp import GcpEmulator
+from providers.sandbox.runtime import settings_for
 from tests.providers.gcp.harness import Collect, context, evidence, target
 
 
@@ -78,7 +79,7 @@ class TestPartialResults:
     async def test_a_slow_call_is_a_provider_timeout(self, emulator: GcpEmulator) -> None:
         faults = emulator.faults
         faults.set("gcp", "GetService", latency_s=0.5)
-        slow = create(ProviderSettings(**emulator.settings(), request_timeout_s=0.1))  # type: ignore[arg-type]
+        slow = create(settings_for(emulator, request_timeout_s=0.1))
         try:
             component = next(
                 c for c in slow.components(target("profile-svc")) if c.name == "service"

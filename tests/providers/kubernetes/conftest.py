@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from providers.kubernetes import KubernetesProvider, create
-from providers.registry import ProviderSettings
 from providers.sandbox.faults import Faults
 from providers.sandbox.kubernetes import KubernetesEmulator, start
+from providers.sandbox.runtime import settings_for
 from tests.providers.kubernetes.k8s_support import Collect, Collected, run_component
 
 
@@ -28,7 +28,7 @@ async def k8s_sandbox(k8s_faults: Faults, tmp_path: Path) -> AsyncIterator[Kuber
 
 @pytest.fixture
 async def k8s_provider(k8s_sandbox: KubernetesEmulator) -> AsyncIterator[KubernetesProvider]:
-    settings = ProviderSettings(**k8s_sandbox.settings(), request_timeout_s=5.0)  # type: ignore[arg-type]
+    settings = settings_for(k8s_sandbox, request_timeout_s=5.0)
     provider = create(settings)
     yield provider
     await provider.close()

@@ -26,6 +26,7 @@ from providers.model import Evidence
 from providers.registry import ProviderSettings
 from providers.sandbox.faults import Faults
 from providers.sandbox.kubernetes import KubernetesEmulator, kubeconfig_document
+from providers.sandbox.runtime import settings_for
 from tests.providers.kubernetes.k8s_support import k8s_target, run_component
 
 
@@ -92,7 +93,7 @@ class TestOneFailingEndpoint:
         self, k8s_sandbox: KubernetesEmulator, k8s_faults: Faults
     ) -> None:
         k8s_faults.set("kubernetes", "read_deployment", latency_s=2.0)
-        settings = ProviderSettings(**k8s_sandbox.settings(), request_timeout_s=0.2)  # type: ignore[arg-type]
+        settings = settings_for(k8s_sandbox, request_timeout_s=0.2)
         provider = create(settings)
         try:
             async with asyncio.timeout(3):
