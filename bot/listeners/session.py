@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -76,8 +75,9 @@ class ThrottledEditor:
         self._stopped = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # wait without awaiting its result: suppressing CancelledError here would also
+            # swallow a cancellation of our own caller
+            await asyncio.wait([self._task])
         if self._inflight is not None:
             await self._inflight
 
