@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,6 +19,8 @@ from bot.listeners.runtime import Runtime
 from bot.listeners.session import run_in_slack
 from bot.signing import ButtonRefused
 from providers.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 Vote = Literal["up", "down"]
 
@@ -139,9 +143,14 @@ async def record_vote(
     if click is None:
         return
     pattern = click.claims.get("p", "")
-    tally = await runtime.feedback.record(
-        pattern=pattern, vote=vote, user=click.user, report=click.claims.get("r", "")
-    )
+    try:
+        tally = await runtime.feedback.record(
+            pattern=pattern, vote=vote, user=click.user, report=click.claims.get("r", "")
+        )
+    except (RedisError, OSError) as exc:
+        log.warning("vote on %s not recorded: %s", pattern, exc)
+        await tell(respond, "Your vote was not recorded (feedback storage unavailable); try later.")
+        return
     metrics.record_feedback(helpful=vote == "up", category=click.claims.get("k"))
     mark = "👍" if vote == "up" else "👎"
     await tell(
