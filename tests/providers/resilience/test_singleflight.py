@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -104,52 +106,60 @@ class PollingClock(LoopClock):
         await super().sleep(seconds)
 
 
+@dataclass
+class Replicas:
+    """Two gateways sharing one Redis; the second announces when it starts polling."""
+
+    first: ResilientGateway
+    second: ResilientGateway
+    clock: PollingClock
+
+
+@pytest.fixture
+async def replicas(redis_url: str, redis_prefix: str) -> AsyncIterator[Replicas]:
+    clock = PollingClock()
+    pair = Replicas(
+        ResilientGateway(redis_url=redis_url, redis_prefix=redis_prefix),
+        ResilientGateway(redis_url=redis_url, redis_prefix=redis_prefix, clock=clock),
+        clock,
+    )
+    yield pair
+    await pair.first.close()
+    await pair.second.close()
+
+
 class TestAcrossReplicas:
-    """Two gateways (two replicas) on one Redis make one request between them."""
+    """Replicas sharing Redis make one request between them."""
 
     async def test_the_second_replica_waits_for_the_first_ones_answer(
-        self, redis_url: str, redis_prefix: str
+        self, replicas: Replicas
     ) -> None:
-        first = ResilientGateway(redis_url=redis_url, redis_prefix=redis_prefix)
-        clock = PollingClock()
-        second = ResilientGateway(redis_url=redis_url, redis_prefix=redis_prefix, clock=clock)
         provider = Provider()
         deadline = asyncio.get_running_loop().time() + 10
-        try:
-            leader = asyncio.create_task(first.fetch(CALL, provider, deadline=deadline))
-            await provider.started.wait()
-            follower = asyncio.create_task(second.fetch(CALL, provider, deadline=deadline))
-            await clock.waiting.wait()  # the follower found the lock taken and polls
-            provider.release.set()
-            got = await asyncio.gather(leader, follower)
-            assert provider.calls == 1
-            assert got[0].value == got[1].value == {"status": "ACTIVE"}
-            assert got[1].cached
-        finally:
-            await first.close()
-            await second.close()
+        leader = asyncio.create_task(replicas.first.fetch(CALL, provider, deadline=deadline))
+        await provider.started.wait()
+        follower = asyncio.create_task(replicas.second.fetch(CALL, provider, deadline=deadline))
+        await replicas.clock.waiting.wait()  # the follower found the lock taken and polls
+        provider.release.set()
+        got = await asyncio.gather(leader, follower)
+        assert provider.calls == 1
+        assert got[0].value == got[1].value == {"status": "ACTIVE"}
+        assert got[1].cached
 
     async def test_the_leaders_error_is_handed_to_the_other_replica(
-        self, redis_url: str, redis_prefix: str
+        self, replicas: Replicas
     ) -> None:
-        first = ResilientGateway(redis_url=redis_url, redis_prefix=redis_prefix)
-        clock = PollingClock()
-        second = ResilientGateway(redis_url=redis_url, redis_prefix=redis_prefix, clock=clock)
         provider = Provider()
         provider.error = ProviderNotFound("service checkout-api not found")
-        try:
-            leader = asyncio.create_task(first.fetch(CALL, provider))
-            await provider.started.wait()
-            follower = asyncio.create_task(second.fetch(CALL, provider))
-            await clock.waiting.wait()
-            provider.release.set()
-            outcomes = await asyncio.gather(leader, follower, return_exceptions=True)
-            assert [type(o) for o in outcomes] == [ProviderNotFound, ProviderNotFound]
-            assert "checkout-api" in str(outcomes[1])
-            assert provider.calls == 1
-        finally:
-            await first.close()
-            await second.close()
+        leader = asyncio.create_task(replicas.first.fetch(CALL, provider))
+        await provider.started.wait()
+        follower = asyncio.create_task(replicas.second.fetch(CALL, provider))
+        await replicas.clock.waiting.wait()
+        provider.release.set()
+        outcomes = await asyncio.gather(leader, follower, return_exceptions=True)
+        assert [type(o) for o in outcomes] == [ProviderNotFound, ProviderNotFound]
+        assert "checkout-api" in str(outcomes[1])
+        assert provider.calls == 1
 
     async def test_a_lock_left_by_a_dead_replica_is_taken_over_when_it_lapses(
         self, redis_url: str, redis_prefix: str
