@@ -102,7 +102,13 @@ async def _collect(
     ]
     if not tasks:
         return []
-    _done, pending = await asyncio.wait(tasks, timeout=budget_s)
+    try:
+        _done, pending = await asyncio.wait(tasks, timeout=budget_s)
+    except asyncio.CancelledError:  # the diagnosis itself was cancelled: so are its components
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     for task in pending:
         task.cancel()
     results: list[ComponentResult] = []

@@ -201,3 +201,32 @@ class TestConcurrencyAndProgress:
             budget_s=1,
         )
         assert diagnosis.components[0].status == "cached"
+
+
+class TestCancellation:
+    """A cancelled diagnosis leaves no component running behind it."""
+
+    async def test_cancelling_the_diagnosis_cancels_its_components(self) -> None:
+        never = asyncio.Event()
+        started = asyncio.Event()
+
+        async def collect(ctx: CollectContext) -> list[Evidence]:
+            started.set()
+            await never.wait()
+            return []
+
+        provider = ScriptedProvider([Component("pods", "basic", collect)])
+        run = asyncio.create_task(
+            run_diagnosis(
+                DiagnosticRequest(TARGET),
+                provider,
+                DirectGateway(),
+                RecordingAnalyzer(),
+                budget_s=30,
+            )
+        )
+        await started.wait()
+        run.cancel()
+        await asyncio.gather(run, return_exceptions=True)
+        alive = [t for t in asyncio.all_tasks() if t.get_name() == "pods" and not t.done()]
+        assert alive == []
