@@ -73,7 +73,8 @@ async def collect_service(api: EcsApi, ctx: CollectContext) -> list[Evidence]:
             f"ecs:service/{name}",
             f"service {name}: desiredCount {summary['desired']}, runningCount "
             f"{summary['running']}, pendingCount {summary['pending']}, "
-            f"status {service.get('status', '?')}",
+            f"status {service.get('status', '?')}, healthCheckGracePeriodSeconds "
+            f"{int(service.get('healthCheckGracePeriodSeconds') or 0)}",
             attributes=summary,
         )
     ]

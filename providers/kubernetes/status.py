@@ -17,7 +17,54 @@ async def collect_status(ctx: CollectContext, w: Workload) -> list[Evidence]:
     conditions = rollout.deployment.get("status", {}).get("conditions") or []
     evidence += [_condition(w, c) for c in conditions]
     evidence += [_replica_set(rs, newest=i == 0) for i, rs in enumerate(rollout.replica_sets[:2])]
+    evidence += _probes(w, rollout.deployment)
     return evidence
+
+
+_PROBES = (
+    ("Liveness", "livenessProbe"),
+    ("Readiness", "readinessProbe"),
+    ("Startup", "startupProbe"),
+)
+
+
+def _probes(w: Workload, dep: Obj) -> list[Evidence]:
+    """The template's probes as `kubectl describe` prints them: how long a start may take."""
+    containers = dep.get("spec", {}).get("template", {}).get("spec", {}).get("containers") or []
+    evidence = []
+    for container in containers:
+        for label, key in _PROBES:
+            probe = container.get(key)
+            if isinstance(probe, dict):
+                text = f"container {container.get('name', '?')}: {label}: {_describe_probe(probe)}"
+                attributes: dict[str, AttributeValue] = {
+                    "object": f"deployment/{w.deployment}",
+                    "container": str(container.get("name", "")),
+                    "probe": label.lower(),
+                }
+                evidence.append(Evidence("status", SOURCE, text, None, attributes))
+    return evidence
+
+
+def _describe_probe(probe: Obj) -> str:
+    if isinstance(probe.get("httpGet"), dict):
+        get = probe["httpGet"]
+        action = f"http-get http://:{get.get('port', '')}{get.get('path', '/')}"
+    elif isinstance(probe.get("tcpSocket"), dict):
+        action = f"tcp-socket :{probe['tcpSocket'].get('port', '')}"
+    elif isinstance(probe.get("grpc"), dict):
+        action = f"grpc <pod>:{probe['grpc'].get('port', '')}"
+    elif isinstance(probe.get("exec"), dict):
+        action = "exec " + " ".join(str(a) for a in probe["exec"].get("command") or [])
+    else:
+        action = "unknown"
+    return (
+        f"{action} delay={int(probe.get('initialDelaySeconds') or 0)}s"
+        f" timeout={int(probe.get('timeoutSeconds') or 1)}s"
+        f" period={int(probe.get('periodSeconds') or 10)}s"
+        f" #success={int(probe.get('successThreshold') or 1)}"
+        f" #failure={int(probe.get('failureThreshold') or 3)}"
+    )
 
 
 def _summary(w: Workload, rollout: Rollout) -> Evidence:

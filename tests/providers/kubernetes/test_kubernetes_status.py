@@ -64,3 +64,16 @@ class TestRolloutStatus:
     async def test_the_window_does_not_change_the_deployment_answer(self, collect: Collect) -> None:
         narrow = await collect("ledger", "status", window=timedelta(minutes=1))
         assert narrow.evidence[0].attributes["revision"] == "5"
+
+
+class TestProbes:
+    """The template's probes are evidence: they bound how long a start may take."""
+
+    async def test_probes_are_described_as_kubectl_does(self, collect: Collect) -> None:
+        got = await collect("payments-worker", "status")
+        probes = [e for e in got.evidence if "probe" in e.attributes]
+        assert probes, "the payments-worker template declares probes"
+        liveness = next(e for e in probes if e.attributes["probe"] == "liveness")
+        assert "Liveness: http-get http://:" in liveness.text
+        assert " delay=" in liveness.text
+        assert " #failure=" in liveness.text
