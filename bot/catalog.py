@@ -16,7 +16,6 @@ from providers.model import (
     EcsLocation,
     KubernetesLocation,
     Location,
-    Platform,
     ServiceTarget,
 )
 
@@ -190,8 +189,3 @@ def _describe(source: str, exc: ValidationError) -> str:
 
 def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and part in ("kubernetes", "ecs", "cloudrun")
-
-
-def platform_of(name: str, catalog: Catalog) -> Platform:
-    """The platform a catalog service runs on."""
-    return catalog.entry(name).platform
