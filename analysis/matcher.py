@@ -115,6 +115,9 @@ class Re2SetMatcher:
         import re2
 
         options = re2.Options()
+        # RE2's default 8 MiB program budget is too small for the whole library in one Set
+        # (bounded repeats like [^\n]{0,400} expand); 64 MiB is compiled once per process.
+        options.max_mem = 64 << 20
         self._set: Any = re2.Set.SearchSet(options)
         for spec in specs:
             rx = spec.regex if spec.case_sensitive else f"(?i:{spec.regex})"
