@@ -25,6 +25,7 @@ from providers.errors import (
 from providers.gateway import Json
 from providers.gcp.clients import GcpClients
 from providers.gcp.entries import entry_to_json
+from providers.gcp.series import series_to_json
 
 T = TypeVar("T")
 
@@ -89,6 +90,20 @@ def message_to_json(message: Any) -> Json:
         message, use_integers_for_enums=False, always_print_fields_with_no_presence=False
     )
     return result
+
+
+async def raw_first_page(pager: Any) -> Any:
+    """A pager's first response as the raw protobuf message.
+
+    Iterating the pager's items through proto-plus wraps each one in a Python object;
+    the converters read the raw messages, so the page is taken as it arrived.
+    """
+    pages = pager.pages
+    try:
+        page = await anext(pages)  # the response already received: no request
+    finally:
+        await pages.aclose()
+    return type(page).pb(page)
 
 
 class CloudRunApi:
@@ -156,9 +171,10 @@ class CloudRunApi:
                 pager = await client.list_log_entries(
                     request=request, retry=None, timeout=self._timeout_s
                 )
+            page = await raw_first_page(pager)
             return {
-                "entries": [entry_to_json(e) for e in pager.entries],
-                "next_page_token": pager.next_page_token,
+                "entries": [entry_to_json(e) for e in page.entries],
+                "next_page_token": page.next_page_token,
             }
 
         return await self._call("logging.ListLogEntries", "logging", one_page)
@@ -184,7 +200,8 @@ class CloudRunApi:
             pager = await client.list_time_series(
                 request=request, retry=None, timeout=self._timeout_s
             )
-            return [message_to_json(s) for s in pager.time_series]
+            page = await raw_first_page(pager)
+            return [series_to_json(s, message_to_json) for s in page.time_series]
 
         return await self._call("monitoring.ListTimeSeries", "monitoring", first_page)
 

@@ -32,7 +32,7 @@ def entry_to_json(entry: Any) -> Json:
     pb = entry if isinstance(entry, _RAW_ENTRY) else type(entry).pb(entry)
     severity = pb.severity
     out: dict[str, Json] = {
-        "timestamp": _timestamp(pb.timestamp.seconds, pb.timestamp.nanos),
+        "timestamp": timestamp_json(pb.timestamp.seconds, pb.timestamp.nanos),
         "severity": _SEVERITY.get(severity) or log_severity_pb2.LogSeverity.Name(severity),
         "log": _log_id(pb.log_name),
     }
@@ -76,7 +76,7 @@ def _second(seconds: int) -> str:
     return (_EPOCH + timedelta(seconds=seconds)).isoformat()
 
 
-def _timestamp(seconds: int, nanos: int) -> str:
+def timestamp_json(seconds: int, nanos: int) -> str:
     """RFC 3339 as protobuf's `Timestamp.ToJsonString` writes it (0, 3, 6 or 9 digits, Z)."""
     head = _second(seconds)
     if nanos == 0:
