@@ -12,7 +12,10 @@ import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
+
+if TYPE_CHECKING:
+    from providers.resilience.clock import Clock
 
 Json: TypeAlias = Any
 
@@ -63,6 +66,42 @@ class Gateway(Protocol):
         self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
     ) -> Fetched:
         """Return the call's value, running `fn` only when it must."""
+        ...
+
+
+class LiveGate(Protocol):
+    """What a live view may ask of the gateway that consults it."""
+
+    @property
+    def clock(self) -> Clock:
+        """The gateway's time source (backoffs, idle times)."""
+        ...
+
+    async def request(
+        self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
+    ) -> Json:
+        """One uncached request through breaker and rate limit (a list, a watch being opened)."""
+        ...
+
+    def stream_failed(self, call: Call, exc: BaseException) -> None:
+        """A stream opened through `request` broke: the endpoint's breaker hears it."""
+        ...
+
+
+@runtime_checkable
+class LiveView(Protocol):
+    """A provider's continuously updated copy of some objects (a Kubernetes watch).
+
+    The gateway asks it before any cache; `answer` must not block and returns None
+    when it cannot answer (not watched yet, not synced, watch broken).
+    """
+
+    def answer(self, call: Call, gate: LiveGate) -> Json | None:
+        """The call's value from the live copy, or None."""
+        ...
+
+    def sweep(self) -> int:
+        """Stop what has been idle too long; return how many watches stopped."""
         ...
 
 

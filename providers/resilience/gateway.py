@@ -1,4 +1,9 @@
-"""`ResilientGateway`: L1 -> L2 -> single-flight -> breaker -> rate limit -> retry -> the call.
+"""`ResilientGateway`: live views -> L1 -> L2 -> single-flight -> breaker -> rate limit -> retry.
+
+Live views (a provider's watch cache) answer first when they can; a call they
+answer is a cache hit at level "watch". The requests that keep them current
+(lists, watches being opened) go through `request`: breaker and rate limit, one
+attempt, no cache.
 
 Each attempt that reaches a platform first passes its endpoint's breaker (an
 open one rejects before a token is spent), then takes a rate-limit token, so
@@ -15,8 +20,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Literal
 
 from providers.errors import ProviderError, ProviderThrottled, ProviderTimeout
-from providers.gateway import Call, Fetched, Json
-from providers.resilience.breaker import BreakerPolicy, Breakers, CircuitBreaker, State
+from providers.gateway import Call, Fetched, Json, LiveView
+from providers.resilience.breaker import (
+    BreakerPolicy,
+    Breakers,
+    CircuitBreaker,
+    CircuitOpen,
+    State,
+)
 from providers.resilience.cache import MISSING, MemoryCache, RedisCache, decode, encode
 from providers.resilience.clock import Clock, LoopClock, remaining
 from providers.resilience.limiter import LimitsWindow, RateLimiter, SharedWindow
@@ -56,6 +67,7 @@ class ResilientGateway:
         self._retry = retry
         self._max_ttl_s = max_ttl_s
         self.l1 = MemoryCache(clock=self.clock, max_bytes=l1_max_bytes)
+        self.live_views: list[LiveView] = []
         self.breakers = Breakers(clock=self.clock, policy=breaker, on_change=self._breaker_changed)
         self._local: LocalFlights[tuple[Json, Level]] = LocalFlights(self.clock)
         self.link: RedisLink | None = None
@@ -83,6 +95,11 @@ class ResilientGateway:
         self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
     ) -> Fetched:
         """Return the call's value from a cache, a shared in-flight call, or the platform."""
+        for view in self.live_views:
+            live = view.answer(call, self)
+            if live is not None:
+                self._count(call, "watch")
+                return Fetched(live, cached=True)
         key = call.key()
         value = self.l1.get(key)
         if value is not MISSING:
@@ -94,6 +111,21 @@ class ResilientGateway:
         self._count(call, "shared" if joined else level)
         return Fetched(value, cached=joined or level == "l2")
 
+    async def request(
+        self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
+    ) -> Json:
+        """One uncached attempt through the breaker and a rate-limit token (a watch's requests)."""
+        return await self._attempt(call, fn, deadline)
+
+    def stream_failed(self, call: Call, exc: BaseException) -> None:
+        """A stream opened through `request` broke after it opened: its breaker counts a failure."""
+        breaker = self.breakers.for_endpoint(call.endpoint)
+        try:
+            epoch = breaker.allow()
+        except CircuitOpen:
+            return  # already open: nothing to add
+        breaker.record(exc, epoch)
+
     def breaker_states(self) -> dict[str, State]:
         """Each endpoint's breaker state."""
         return self.breakers.states()
@@ -102,7 +134,13 @@ class ResilientGateway:
         """Cache upkeep: drop expired L1 entries, compress older ones."""
         evicted = self.l1.evict_expired()
         saved = self.l1.compress_older_than(compress_after_s)
-        return {"evicted": evicted, "bytes_saved": saved, "entries": len(self.l1)}
+        stopped = sum(view.sweep() for view in self.live_views)
+        return {
+            "evicted": evicted,
+            "bytes_saved": saved,
+            "entries": len(self.l1),
+            "watches_stopped": stopped,
+        }
 
     async def close(self) -> None:
         """End the calls still in flight, then close the Redis connection, if any."""

@@ -6,7 +6,7 @@ from typing import Literal, Protocol
 
 from providers.resilience.breaker import State
 
-CacheLevel = Literal["l1", "l2", "shared", "miss"]
+CacheLevel = Literal["watch", "l1", "l2", "shared", "miss"]
 
 
 class Observer(Protocol):
