@@ -7,15 +7,20 @@ gets a new rollout; no call for the old rollout may be answered once the
 deployment's status TTL (5 s) has passed. Target: >= 95 % and never stale.
 
 Figures, each with its definition:
-- lookup_hit_rate: gateway lookups answered by L1, L2 or a shared in-flight call,
-  over all lookups (a miss is a lookup that reached the platform);
+- lookup_hit_rate: gateway lookups answered by the Kubernetes watch cache, L1, L2
+  or a shared in-flight call, over all lookups (a miss is a lookup that reached
+  the platform);
 - request_level_hit_rate: 1 - provider requests made / what the same requests
   would cost uncached (one cold diagnosis each) -- "calls saved";
 - requests_without_provider_request: /diagnose requests that caused no provider
   request of their own -- answered wholly from cache, or by joining an identical
   diagnosis already running (those make no lookups at all, so they appear in
   neither of the rates above);
-- requests_by_operation: which calls reached the platform, with their TTLs.
+- requests_by_operation: which calls reached the platform, with their TTLs;
+- watch_requests: lists and watch openings the watch cache made (they are in
+  provider_requests_made, not in the lookups);
+- stale_answers_after_1s: calls for the old rollout made more than 1 s after the
+  rollout (what the watch cache bounds; the status TTL bounded it at 5 s).
 
     .venv/bin/python -m benchmarks.cache [--seconds 40] [--requests 240]
 """
@@ -37,6 +42,7 @@ from benchmarks.harness import (
 )
 from benchmarks.redis_server import RedisServer
 from bot.diagnoser import Diagnoser
+from providers.kubernetes import KubernetesProvider
 from providers.resilience.gateway import ResilientGateway
 
 SERVICES = ["payments-worker", "checkout-api", "search-frontend", "orders-api"]
@@ -103,13 +109,24 @@ async def main(seconds: float, count: int) -> None:
             gateway = bot.gateway
             assert isinstance(gateway, ResilientGateway)
             gateway.l1.clear()
+            kubernetes = bot.provider("kubernetes")
+            assert isinstance(kubernetes, KubernetesProvider)
+            await kubernetes.stop_watches()  # cold too: the workload starts them lazily
             await gateway.link.client.flushdb()  # type: ignore[union-attr]  # our own server
             gateway.stats.clear()
             recorder = Recorder(gateway)
             bot.gateway = recorder
-            before = sandbox.total_calls()
+            before = sandbox.command(cmd="stats")["calls"]
             found, rollout_at, revision = await workload(bot, sandbox, seconds, count)
-            made = sandbox.total_calls() - before
+            after = sandbox.command(cmd="stats")["calls"]
+            made = sum(after.values()) - sum(before.values())
+            watching = {
+                op.split(":", 1)[1]: n - before.get(op, 0)
+                for op, n in after.items()
+                if op.startswith("kubernetes:watch_")
+                or op in ("kubernetes:list_deployments", "kubernetes:list_nodes")
+                or (op.startswith("kubernetes:list_") and n - before.get(op, 0) > 0)
+            }
             bot.gateway = gateway
             stats = dict(gateway.stats)
     finally:
@@ -122,6 +139,9 @@ async def main(seconds: float, count: int) -> None:
         for r in mine
         if (r.call.rollout or "").startswith(old) and r.start > rollout_at + STATUS_TTL_S
     ]
+    stale_1s = [
+        r for r in mine if (r.call.rollout or "").startswith(old) and r.start > rollout_at + 1.0
+    ]
     fresh = [r for r in mine if (r.call.rollout or "").startswith(f"rev{revision}:")]
     joined = sum(1 for _, lookups, _ in found if lookups == 0)
     from_cache = sum(1 for _, lookups, reached in found if lookups and not reached)
@@ -130,7 +150,8 @@ async def main(seconds: float, count: int) -> None:
         if record.reached:
             what = f"{record.call.provider}:{record.call.operation} ttl={record.call.ttl_s:g}s"
             misses[what] = misses.get(what, 0) + 1
-    lookups = sum(stats.get(k, 0) for k in ("l1", "l2", "shared", "miss"))
+    levels = ("watch", "l1", "l2", "shared", "miss")
+    lookups = sum(stats.get(k, 0) for k in levels)
     hits = lookups - stats.get("miss", 0)
     uncached = sum(cost[name] for name in SERVICES) / len(SERVICES) * count
     emit(
@@ -144,8 +165,10 @@ async def main(seconds: float, count: int) -> None:
         cold_requests_per_diagnosis=cost,
         gateway_lookups=lookups,
         lookup_hit_rate=round(hits / lookups, 4) if lookups else None,
-        lookups_by_level={k: stats.get(k, 0) for k in ("l1", "l2", "shared", "miss")},
+        lookups_by_level={k: stats.get(k, 0) for k in levels},
         provider_requests_made=made,
+        watch_requests=made - stats.get("miss", 0),
+        kubernetes_list_and_watch_requests=watching,
         requests_by_operation=dict(sorted(misses.items(), key=lambda kv: -kv[1])),
         provider_requests_uncached_estimate=round(uncached),
         provider_requests_saved=round(uncached - made),
@@ -153,6 +176,7 @@ async def main(seconds: float, count: int) -> None:
         rollout_revision=revision,
         calls_for_new_rollout=len(fresh),
         stale_answers_after_status_ttl=len(stale),
+        stale_answers_after_1s=len(stale_1s),
     )
 
 

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from providers.sandbox.faults import Faults, Outcome
+from providers.sandbox.kubernetes.rollouts import bump_revision
 from providers.sandbox.runtime import Sandbox
 
 BASELINE_LATENCY_S = {"kubernetes": 0.03, "aws": 0.06, "gcp": 0.05}
@@ -49,22 +50,10 @@ def baseline(faults: Faults, latency: bool) -> None:
             faults.set(platform, latency_s=seconds)
 
 
-REVISION = "deployment.kubernetes.io/revision"
-
-
 def rollout(sandbox: Sandbox, namespace: str, deployment: str) -> dict[str, object]:
-    """Bump the revision of a Deployment and its newest ReplicaSet in the emulator's state."""
+    """Bump the revision of a Deployment and its newest ReplicaSet (watches see both change)."""
     state = sandbox.emulators["kubernetes"].state  # type: ignore[attr-defined]
-    owned = [
-        rs
-        for rs in state.of_kind("ReplicaSet", namespace)
-        if any(o.get("name") == deployment for o in rs["metadata"].get("ownerReferences", []))
-    ]
-    newest = max(owned, key=lambda rs: int(rs["metadata"]["annotations"][REVISION]))
-    revision = str(int(newest["metadata"]["annotations"][REVISION]) + 1)
-    newest["metadata"]["annotations"][REVISION] = revision
-    state.find("Deployment", namespace, deployment)["metadata"]["annotations"][REVISION] = revision
-    return {"revision": revision}
+    return {"revision": bump_revision(state, namespace, deployment)}
 
 
 def answer(

@@ -14,11 +14,12 @@ from bot import metrics
 from bot.catalog import Catalog
 from bot.settings import Settings
 from providers.base import Provider
-from providers.gateway import Gateway
+from providers.gateway import Gateway, LiveView
 from providers.model import Depth, Platform
 from providers.registry import ProviderSettings, create_provider
 from providers.resilience.admission import Admission
 from providers.resilience.clock import LoopClock
+from providers.resilience.gateway import ResilientGateway
 from providers.resilience.singleflight import LocalFlights
 from providers.sandbox.runtime import CATALOG_PATH, Sandbox
 
@@ -62,8 +63,10 @@ class Diagnoser:
             catalog = Catalog.load(CATALOG_PATH)
             wanted = tuple(platforms) if platforms is not None else None
             sandbox = await (Sandbox.start(wanted) if wanted is not None else Sandbox.start())
-            provider_settings = sandbox.provider_settings(
-                request_timeout_s=settings.request_timeout_s
+            provider_settings = dataclasses.replace(
+                sandbox.provider_settings(request_timeout_s=settings.request_timeout_s),
+                kube_watch_namespaces=settings.kube_watch_namespaces,
+                kube_watch_idle_s=settings.kube_watch_idle_s,
             )
         else:
             catalog = Catalog.load(settings.catalog)
@@ -93,9 +96,16 @@ class Diagnoser:
         return DiagnosticRequest(target, depth, window, trigger, requested_by, alert)
 
     def provider(self, platform: Platform) -> Provider:
-        """The provider for a platform, built on first use."""
+        """The provider for a platform, built on first use.
+
+        A provider that keeps a live copy of what it reads (Kubernetes watches) is
+        handed to the gateway, which asks it before any cache.
+        """
         if platform not in self._providers:
-            self._providers[platform] = create_provider(platform, self.provider_settings)
+            provider = create_provider(platform, self.provider_settings)
+            if isinstance(provider, LiveView) and isinstance(self.gateway, ResilientGateway):
+                self.gateway.live_views.append(provider)
+            self._providers[platform] = provider
         return self._providers[platform]
 
     def budget_s(self, depth: Depth) -> float:
@@ -157,6 +167,8 @@ class Diagnoser:
         close_gateway = getattr(self.gateway, "close", None)
         if close_gateway is not None:
             await close_gateway()
+        if isinstance(self.gateway, ResilientGateway):
+            self.gateway.live_views.clear()
         for provider in self._providers.values():
             try:
                 await provider.close()

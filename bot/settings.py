@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # --- platform endpoints (None = the platform's own default chain) ---
     kubeconfig: Path | None = Field(None, validation_alias=_std("KUBECONFIG"))
     kube_context: str | None = None
+    kube_watch_namespaces: int = Field(20, ge=0)
+    kube_watch_idle_s: float = Field(600.0, gt=0)
     aws_endpoint_url: str | None = Field(None, validation_alias=_std("AWS_ENDPOINT_URL"))
     aws_profile: str | None = Field(None, validation_alias=_std("AWS_PROFILE"))
     gcp_endpoint: str | None = None
@@ -74,4 +76,6 @@ class Settings(BaseSettings):
             aws_profile=self.aws_profile,
             gcp_endpoint=self.gcp_endpoint,
             request_timeout_s=self.request_timeout_s,
+            kube_watch_namespaces=self.kube_watch_namespaces,
+            kube_watch_idle_s=self.kube_watch_idle_s,
         )

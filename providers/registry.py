@@ -26,6 +26,8 @@ class ProviderSettings:
     aws_profile: str | None = None
     gcp_endpoint: str | None = None
     request_timeout_s: float = 10.0
+    kube_watch_namespaces: int = 20  # watched namespaces per cluster; 0 turns watching off
+    kube_watch_idle_s: float = 600.0  # a namespace unread this long stops being watched
 
 
 def create_provider(platform: Platform, settings: ProviderSettings) -> Provider:

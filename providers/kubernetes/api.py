@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -39,6 +40,10 @@ _DEFAULT_KUBECONFIG = "~/.kube/config"
 Send = Callable[[ApiClient], Awaitable[Any]]
 
 
+class ResourceExpired(ProviderError):
+    """410 Gone: the resourceVersion a watch resumes from is older than the server keeps."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """An HTTP answer from the API server, before interpretation."""
@@ -56,8 +61,14 @@ class KubeCluster:
         self._context = context
         self.timeout_s = timeout_s
         self._client: ApiClient | None = None
+        self._watch_client: ApiClient | None = None
         self._scope: str | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def known_scope(self) -> str | None:
+        """The context name once connected (None before the first request)."""
+        return self._scope
 
     async def scope(self) -> str:
         """The context (cluster) name: the unit a cache key and a rate limit count."""
@@ -67,9 +78,10 @@ class KubeCluster:
 
     async def close(self) -> None:
         """Close the API client's connection pool, if one was opened."""
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        clients = [c for c in (self._client, self._watch_client) if c is not None]
+        self._client = self._watch_client = None
+        for client in clients:
+            await client.close()
 
     async def get(self, operation: str, send: Send) -> Reply:
         """Send one GET (built by `send` with `_preload_content=False`) and read its body."""
@@ -92,11 +104,31 @@ class KubeCluster:
                 operation, Reply(exc.status or 0, raw, dict(exc.headers or {}))
             ) from exc
         except aiohttp.ClientError as exc:
-            raise ProviderUnavailable(
-                f"Kubernetes API unreachable during {operation}: {exc}",
+            raise _unreachable(operation, exc) from exc
+
+    async def open(self, operation: str, send: Send) -> aiohttp.ClientResponse:
+        """Start a streaming GET (a watch) on its own connection pool; its 2xx answer, unread.
+
+        Only the wait for the answer's head is bounded by the request timeout; a
+        non-2xx answer raises the matching ProviderError (410 Gone: ResourceExpired).
+        """
+        client = await self._streams()
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                response: aiohttp.ClientResponse = await send(client)
+        except TimeoutError as exc:
+            raise ProviderTimeout(
+                f"Kubernetes API {operation} did not answer within {self.timeout_s:g}s",
                 provider=PROVIDER,
                 operation=operation,
             ) from exc
+        except aiohttp.ClientError as exc:
+            raise _unreachable(operation, exc) from exc
+        if response.status < 300:
+            return response
+        async with response:
+            reply = Reply(response.status, await response.read(), dict(response.headers))
+        raise translate(operation, reply)
 
     async def get_json(self, operation: str, send: Send) -> Json:
         """A GET whose 2xx body is JSON; anything else raises the matching ProviderError."""
@@ -124,6 +156,17 @@ class KubeCluster:
                 self._client = ApiClient(configuration=config)
             return self._client
 
+    async def _streams(self) -> ApiClient:
+        """A second client for long-lived watches, so they never queue ordinary GETs."""
+        await self._connect()
+        async with self._lock:
+            if self._watch_client is None:
+                assert self._client is not None
+                config = copy.copy(self._client.configuration)
+                config.connection_pool_maxsize = 0  # aiohttp: no limit; one connection per watch
+                self._watch_client = ApiClient(configuration=config)
+            return self._watch_client
+
     async def _load_config(self) -> tuple[Configuration, str]:
         config = Configuration()
         if self._kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
@@ -146,6 +189,14 @@ class KubeCluster:
         return config, str(current["name"])
 
 
+def _unreachable(operation: str, exc: aiohttp.ClientError) -> ProviderUnavailable:
+    return ProviderUnavailable(
+        f"Kubernetes API unreachable during {operation}: {exc}",
+        provider=PROVIDER,
+        operation=operation,
+    )
+
+
 def _kubeconfig_paths(configured: Path | None) -> str:
     """The kubeconfig file(s) to read: the setting, else $KUBECONFIG, else ~/.kube/config."""
     paths = str(configured) if configured else os.environ.get("KUBECONFIG") or _DEFAULT_KUBECONFIG
@@ -161,6 +212,8 @@ def translate(operation: str, reply: Reply) -> ProviderError:
     kwargs: dict[str, Any] = {"provider": PROVIDER, "operation": operation}
     if reply.status == 404:
         return ProviderNotFound(message, **kwargs)
+    if reply.status == 410:
+        return ResourceExpired(message, **kwargs)
     if reply.status in (401, 403):
         return ProviderPermissionDenied(message, **kwargs)
     if reply.status == 429:

@@ -9,8 +9,11 @@ from typing import Protocol
 
 from providers.base import CollectContext, Component
 from providers.errors import ConfigError
-from providers.kubernetes.api import KubeCluster
+from providers.gateway import Call, Json, LiveGate
+from providers.kubernetes.api import PROVIDER, KubeCluster
 from providers.kubernetes.events import collect_events
+from providers.kubernetes.informer import WatchPolicy
+from providers.kubernetes.live import LiveCluster, LivePolicy
 from providers.kubernetes.logs import collect_logs
 from providers.kubernetes.metrics import collect_metrics
 from providers.kubernetes.names import dns1123_label, dns1123_subdomain
@@ -40,13 +43,50 @@ COMPONENTS: dict[str, Collect] = {
 
 
 class KubernetesProvider:
-    """Diagnoses Deployments through the Kubernetes API (kubeconfig or in-cluster account)."""
+    """Diagnoses Deployments through the Kubernetes API (kubeconfig or in-cluster account).
+
+    It is also a live view for the gateway (`answer`): the namespaces it diagnoses
+    are watched, and their reads answered from the watch cache while it is synced.
+    """
 
     platform: Platform = "kubernetes"
 
     def __init__(self, settings: ProviderSettings) -> None:
         self._settings = settings
         self._clusters: dict[str | None, KubeCluster] = {}
+        self._live: dict[str, LiveCluster] = {}
+        self.live_policy = LivePolicy(
+            max_namespaces=settings.kube_watch_namespaces,
+            idle_s=settings.kube_watch_idle_s,
+            watch=WatchPolicy(request_timeout_s=settings.request_timeout_s),
+        )
+
+    def answer(self, call: Call, gate: LiveGate) -> Json | None:
+        """A read answered from the watch cache (watching its namespace from now on), or None."""
+        if call.provider != PROVIDER or self.live_policy.max_namespaces <= 0:
+            return None
+        live = self._live.get(call.scope)
+        if live is None:
+            cluster = next(
+                (c for c in self._clusters.values() if c.known_scope == call.scope), None
+            )
+            if cluster is None:
+                return None
+            live = self._live[call.scope] = LiveCluster(cluster, call.scope, self.live_policy)
+        return live.answer(call, gate)
+
+    def live_cluster(self, scope: str) -> LiveCluster | None:
+        """The watch cache of one cluster (context name), once a read has started it."""
+        return self._live.get(scope)
+
+    async def stop_watches(self) -> None:
+        """Stop every watch and forget what it held (the next read starts them again)."""
+        lives, self._live = list(self._live.values()), {}
+        await asyncio.gather(*(live.close() for live in lives))
+
+    def sweep(self) -> int:
+        """Stop namespaces idle for too long in every cluster; how many informers stopped."""
+        return sum(live.sweep() for live in self._live.values())
 
     def components(self, target: ServiceTarget) -> Sequence[Component]:
         """The six components for `target`; names are checked here, before any request."""
@@ -81,7 +121,8 @@ class KubernetesProvider:
         )
 
     async def close(self) -> None:
-        """Close every cluster's API client."""
+        """Stop every watch, then close every cluster's API client."""
+        await self.stop_watches()
         clusters, self._clusters = list(self._clusters.values()), {}
         await asyncio.gather(*(cluster.close() for cluster in clusters))
 

@@ -92,3 +92,34 @@ class TestPeriodicJobs:
             "timeout_ratio",
             "pattern_match_failure_ratio",
         }
+
+
+class TestPrewarmWatches:
+    """Pre-warming a Kubernetes service starts watching its namespace; reads then count as hits."""
+
+    async def test_prewarm_starts_the_watch_and_its_answers_count_as_cache_hits(
+        self, diagnoser: Diagnoser
+    ) -> None:
+        from providers.kubernetes import KubernetesProvider
+        from providers.kubernetes.live import NAMESPACED
+
+        await Scheduler(diagnoser).prewarm("payments-worker")
+        provider = diagnoser.provider("kubernetes")
+        assert isinstance(provider, KubernetesProvider)
+        live = provider.live_cluster("sandbox")
+        assert live is not None
+        assert live.namespaces == ["payments"]
+        async with asyncio.timeout(10):
+            for kind in NAMESPACED:
+                informer = live.informer("payments", kind)
+                assert informer is not None
+                await informer.wait_for(lambda i: i.ready)
+        before = REGISTRY.get_sample_value(
+            "deploy_feedback_cache_lookups_total", {"provider": "kubernetes", "level": "watch"}
+        )
+        diagnosis = await diagnoser.diagnose(diagnoser.request("payments-worker"))
+        assert diagnosis.analysis.findings[0].category == "oom_killed"
+        after = REGISTRY.get_sample_value(
+            "deploy_feedback_cache_lookups_total", {"provider": "kubernetes", "level": "watch"}
+        )
+        assert (after or 0) > (before or 0)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import json
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,15 +21,40 @@ _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z")
 Obj = dict[str, Any]
 LogKey = tuple[str, str, str, bool]  # namespace, pod, container, previous
 LogLines = list[tuple[datetime, str]]
+Edit = Callable[[Obj], None]
+
+
+# Changes kept for watches to resume from; a watch from before them gets 410 Gone.
+HISTORY = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One watch event as the API server records it: after `revision`, `kind` changed."""
+
+    revision: int
+    type: str  # ADDED | MODIFIED | DELETED
+    kind: str
+    object: Obj
 
 
 @dataclass
 class ClusterState:
-    """Every object the fake API server knows, by kind, plus container logs."""
+    """Every object the fake API server knows, by kind, plus container logs.
+
+    Every change goes through `add`, `modify` or `delete`: each gives the object a
+    new `metadata.resourceVersion` (one counter for the whole cluster, like etcd's)
+    and records a `Change` that watches stream.
+    """
 
     now: datetime
     objects: dict[str, list[Obj]] = field(default_factory=dict)
     logs: dict[LogKey, LogLines | bytes] = field(default_factory=dict)
+    revision: int = 1000
+    history: list[Change] = field(default_factory=list)
+    floor: int = 1000  # the oldest resourceVersion a watch may resume from
+    watch_epoch: int = 0  # moved by end_watches: open watches end
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def of_kind(self, kind: str, namespace: str | None = None) -> list[Obj]:
         """Objects of `kind` (in `namespace`, when given)."""
@@ -44,6 +72,58 @@ class ClusterState:
     def add(self, item: Obj) -> None:
         """Add one object (as `kubectl get -o json` shows it)."""
         self.objects.setdefault(str(item["kind"]), []).append(item)
+        self._record("ADDED", item)
+
+    def modify(self, kind: str, namespace: str | None, name: str, change: Edit) -> Obj:
+        """Apply `change` to one object in place (KeyError if there is no such object)."""
+        found = self.find(kind, namespace, name)
+        if found is None:
+            raise KeyError(f"{kind} {namespace}/{name}")
+        change(found)
+        self._record("MODIFIED", found)
+        return found
+
+    def delete(self, kind: str, namespace: str | None, name: str) -> None:
+        """Remove one object (KeyError if there is no such object)."""
+        found = self.find(kind, namespace, name)
+        if found is None:
+            raise KeyError(f"{kind} {namespace}/{name}")
+        self.objects[kind].remove(found)
+        self._record("DELETED", found)
+
+    def changes_after(self, revision: int) -> list[Change]:
+        """Changes newer than `revision` (ValueError when that is older than the history)."""
+        if revision < self.floor:
+            raise ValueError(f"too old resource version: {revision} ({self.floor})")
+        return [c for c in self.history if c.revision > revision]
+
+    def compact(self) -> None:
+        """Forget the history, as etcd compaction does: older watches get 410 Gone."""
+        self.history.clear()
+        self.floor = self.revision
+
+    def end_watches(self) -> None:
+        """End every open watch, as an API server restart does (clients resume or relist)."""
+        self.watch_epoch += 1
+        self._wake()
+
+    async def wait_for_change(self, revision: int, epoch: int) -> None:
+        """Return once the cluster has moved past `revision`, or watches of `epoch` must end."""
+        while self.revision <= revision and self.watch_epoch == epoch:
+            await self._changed.wait()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _record(self, kind_of_change: str, item: Obj) -> None:
+        self.revision += 1
+        item.setdefault("metadata", {})["resourceVersion"] = str(self.revision)
+        change = Change(self.revision, kind_of_change, str(item["kind"]), copy.deepcopy(item))
+        self.history.append(change)
+        if len(self.history) > HISTORY:
+            self.floor = self.history.pop(0).revision
+        self._wake()
 
 
 def load(directory: Path = SCENARIO_DIR, *, now: datetime | None = None) -> ClusterState:
@@ -65,6 +145,7 @@ def load(directory: Path = SCENARIO_DIR, *, now: datetime | None = None) -> Clus
                 stream["previous"],
             )
             state.logs[key] = generate_log(stream, spec["noise"][stream["noise"]], delta)
+    state.compact()  # the loaded objects are the starting point, not changes to replay
     return state
 
 

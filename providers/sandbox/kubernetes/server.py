@@ -1,4 +1,8 @@
-"""The fake Kubernetes API server: the read endpoints a diagnosis uses, in the real wire format."""
+"""The fake Kubernetes API server: the read endpoints a diagnosis uses, in the real wire format.
+
+Lists carry the cluster's resourceVersion and are sorted by name (etcd's key
+order); `?watch=true` on a list streams its changes (see `watch`).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
+from providers.kubernetes.selectors import field_selector, label_selector
 from providers.sandbox.faults import Faults
 from providers.sandbox.kubernetes.scenario import ClusterState, Obj
-from providers.sandbox.kubernetes.selectors import field_selector, label_selector
+from providers.sandbox.kubernetes.watch import WatchStream
 
 PLATFORM = "kubernetes"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -30,15 +35,17 @@ def status(code: int, reason: str, message: str, **headers: str) -> web.Response
 
 def build_app(state: ClusterState, faults: Faults, token: str) -> web.Application:
     """The aiohttp application; route names are the fault-injection operation names."""
-    api = _Api(state)
+    api = _Api(state, faults)
     app = web.Application(middlewares=[_gate(faults, token)])
     ns = "/namespaces/{namespace}"
     routes = [
+        (f"/apis/apps/v1{ns}/deployments", "list_deployments", api.list_deployments),
         (f"/apis/apps/v1{ns}/deployments/{{name}}", "read_deployment", api.read_deployment),
         (f"/apis/apps/v1{ns}/replicasets", "list_replica_sets", api.list_replica_sets),
         (f"/api/v1{ns}/pods", "list_pods", api.list_pods),
         (f"/api/v1{ns}/pods/{{name}}/log", "read_pod_log", api.read_pod_log),
         (f"/api/v1{ns}/events", "list_events", api.list_events),
+        ("/api/v1/nodes", "list_nodes", api.list_nodes),
         ("/api/v1/nodes/{name}", "read_node", api.read_node),
         (f"/apis/metrics.k8s.io/v1beta1{ns}/pods", "pod_metrics", api.pod_metrics),
     ]
@@ -52,6 +59,8 @@ def _gate(faults: Faults, token: str) -> Any:
     @web.middleware
     async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
         operation = request.match_info.route.name or "unknown"
+        if _flag(request, "watch"):  # faults can target watches apart from lists
+            operation = operation.replace("list_", "watch_", 1)
         outcome = await faults.apply(PLATFORM, operation)
         if request.headers.get("Authorization") != f"Bearer {token}":
             response: web.StreamResponse = status(401, "Unauthorized", "Unauthorized")
@@ -74,28 +83,56 @@ def _flag(request: web.Request, name: str) -> bool:
     return request.query.get(name, "false").lower() in ("true", "1")
 
 
-def _listing(kind: str, api_version: str, items: list[Obj], **meta: Any) -> web.Response:
-    body = {"kind": f"{kind}List", "apiVersion": api_version,
-            "metadata": {"resourceVersion": "990001", **meta}, "items": items}  # fmt: skip
+def _listing(
+    state: ClusterState, kind: str, api_version: str, items: list[Obj], **meta: Any
+) -> web.Response:
+    metadata = {"resourceVersion": str(state.revision), **meta}
+    body = {"kind": f"{kind}List", "apiVersion": api_version, "metadata": metadata, "items": items}
     return web.json_response(body)
 
 
 class _Api:
     """Handlers over one ClusterState."""
 
-    def __init__(self, state: ClusterState) -> None:
+    def __init__(self, state: ClusterState, faults: Faults) -> None:
         self.state = state
+        self.faults = faults
 
     def _select(self, request: web.Request, kind: str) -> list[Obj] | web.Response:
-        items = self.state.of_kind(kind, request.match_info["namespace"])
+        namespace = request.match_info.get("namespace")
         try:
-            if "labelSelector" in request.query:
-                items = list(filter(label_selector(request.query["labelSelector"]), items))
-            if "fieldSelector" in request.query:
-                items = list(filter(field_selector(request.query["fieldSelector"]), items))
+            keep = _selection(request)
         except ValueError as exc:
             return status(400, "BadRequest", str(exc))
-        return items
+        items = [o for o in self.state.of_kind(kind, namespace) if keep(o)]
+        return sorted(items, key=lambda o: str(o["metadata"].get("name", "")))
+
+    async def _list(self, request: web.Request, kind: str, api_version: str) -> web.StreamResponse:
+        if _flag(request, "watch"):
+            return await self._watch(request, kind)
+        items = self._select(request, kind)
+        if isinstance(items, web.Response):
+            return items
+        return _listing(self.state, kind, api_version, items)
+
+    async def _watch(self, request: web.Request, kind: str) -> web.StreamResponse:
+        try:
+            keep = _selection(request)
+        except ValueError as exc:
+            return status(400, "BadRequest", str(exc))
+        stream = WatchStream(self.state, kind, request.match_info.get("namespace"), keep)
+        try:
+            return await stream.serve(request)
+        except ValueError as exc:  # a malformed resourceVersion, found before anything was sent
+            return status(400, "BadRequest", str(exc))
+        finally:
+            self.faults.record_bytes(PLATFORM, stream.bytes)
+
+    async def list_deployments(self, request: web.Request) -> web.StreamResponse:
+        return await self._list(request, "Deployment", "apps/v1")
+
+    async def list_nodes(self, request: web.Request) -> web.StreamResponse:
+        return await self._list(request, "Node", "v1")
 
     async def read_deployment(self, request: web.Request) -> web.Response:
         ns, name = request.match_info["namespace"], request.match_info["name"]
@@ -111,26 +148,23 @@ class _Api:
             return status(404, "NotFound", f'nodes "{name}" not found')
         return web.json_response(found)
 
-    async def list_replica_sets(self, request: web.Request) -> web.Response:
-        items = self._select(request, "ReplicaSet")
-        return (
-            items if isinstance(items, web.Response) else _listing("ReplicaSet", "apps/v1", items)
-        )
+    async def list_replica_sets(self, request: web.Request) -> web.StreamResponse:
+        return await self._list(request, "ReplicaSet", "apps/v1")
 
-    async def list_pods(self, request: web.Request) -> web.Response:
-        items = self._select(request, "Pod")
-        return items if isinstance(items, web.Response) else _listing("Pod", "v1", items)
+    async def list_pods(self, request: web.Request) -> web.StreamResponse:
+        return await self._list(request, "Pod", "v1")
 
-    async def list_events(self, request: web.Request) -> web.Response:
+    async def list_events(self, request: web.Request) -> web.StreamResponse:
+        if _flag(request, "watch"):
+            return await self._watch(request, "Event")
         items = self._select(request, "Event")
         if isinstance(items, web.Response):
             return items
-        items = sorted(items, key=lambda e: str(e["metadata"]["name"]))
         offset = int(request.query.get("continue") or 0)
         limit = int(request.query.get("limit") or 0) or len(items)
         page, rest = items[offset : offset + limit], len(items) - offset - limit
         more = {"continue": str(offset + limit), "remainingItemCount": rest} if rest > 0 else {}
-        return _listing("Event", "v1", page, **more)
+        return _listing(self.state, "Event", "v1", page, **more)
 
     async def pod_metrics(self, request: web.Request) -> web.Response:
         items = self._select(request, "PodMetrics")
@@ -139,7 +173,7 @@ class _Api:
         if not self.state.of_kind("PodMetrics", request.match_info["namespace"]):
             # No metrics-server behind the aggregated API for this scenario.
             return status(404, "NotFound", "the server could not find the requested resource")
-        return _listing("PodMetrics", "metrics.k8s.io/v1beta1", items)
+        return _listing(self.state, "PodMetrics", "metrics.k8s.io/v1beta1", items)
 
     async def unknown(self, request: web.Request) -> web.Response:
         return status(404, "NotFound", "the server could not find the requested resource")
@@ -177,6 +211,16 @@ class _Api:
         stamps = _flag(request, "timestamps")
         out = [f"{at:%Y-%m-%dT%H:%M:%S.%f}000Z {text}" if stamps else text for at, text in lines]
         return "".join(f"{line}\n" for line in out).encode()
+
+
+def _selection(request: web.Request) -> Callable[[Obj], bool]:
+    """The request's label and field selectors as one predicate (ValueError if malformed)."""
+    checks = []
+    if "labelSelector" in request.query:
+        checks.append(label_selector(request.query["labelSelector"]))
+    if "fieldSelector" in request.query:
+        checks.append(field_selector(request.query["fieldSelector"]))
+    return lambda obj: all(check(obj) for check in checks)
 
 
 def _no_log(pod: Obj, container: str, *, previous: bool) -> str | None:

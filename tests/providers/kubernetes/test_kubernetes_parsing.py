@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from providers.errors import ConfigError
 from providers.kubernetes.logs import split_timestamp
 from providers.kubernetes.names import dns1123_label, dns1123_subdomain
+from providers.kubernetes.selectors import field_selector, label_selector
 from providers.quantity import format_bytes, parse_quantity
-from providers.sandbox.kubernetes.selectors import field_selector, label_selector
 
 
 class TestQuantity:

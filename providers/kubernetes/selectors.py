@@ -1,4 +1,8 @@
-"""Label and field selectors, as the API server parses them (the subset clients send)."""
+"""Label and field selectors, as the API server parses them (the subset clients send).
+
+The sandbox API server filters lists with them, and the watch cache filters the
+objects it holds the same way, so its answers equal a fresh filtered list.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,263 @@
+"""The watch cache over real sockets: the sandbox's watch wire format, informers, the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from kubernetes_asyncio.client import ApiClient, Configuration, CoreV1Api
+from kubernetes_asyncio.client.exceptions import ApiException
+from kubernetes_asyncio.config import load_kube_config
+from kubernetes_asyncio.watch import Watch
+
+from providers.gateway import DirectGateway
+from providers.kubernetes import KubernetesProvider
+from providers.kubernetes.informer import Informer, WatchPolicy
+from providers.kubernetes.live import NAMESPACED, NODES, PODS, REPLICA_SETS, LivePolicy
+from providers.resilience.gateway import ResilientGateway
+from providers.sandbox.faults import Faults
+from providers.sandbox.kubernetes import KubernetesEmulator
+from providers.sandbox.kubernetes.rollouts import restart_container, start_rollout
+from tests.providers.kubernetes.k8s_support import NAMESPACES, run_component
+from tests.providers.resilience.doubles import ManualClock
+
+CONTEXT = "sandbox"
+COMPONENTS = ("status", "pods", "events", "nodes", "logs")
+
+
+def _ready(informer: Informer) -> bool:
+    return informer.ready
+
+
+async def watched(provider: KubernetesProvider, namespace: str) -> list[Informer]:
+    """The namespace's informers (and the nodes one), once every one of them is ready."""
+    live = provider.live_cluster(CONTEXT)
+    assert live is not None
+    informers = [live.informer(namespace, kind) for kind in NAMESPACED] + [
+        live.informer(None, NODES)
+    ]
+    assert all(i is not None for i in informers)
+    async with asyncio.timeout(10):
+        for informer in informers:
+            assert informer is not None
+            await informer.wait_for(_ready)
+    return [i for i in informers if i is not None]
+
+
+@pytest.fixture
+def live_provider(k8s_provider: KubernetesProvider) -> KubernetesProvider:
+    return k8s_provider
+
+
+@pytest.fixture
+async def gateway(live_provider: KubernetesProvider) -> AsyncIterator[ResilientGateway]:
+    gateway = ResilientGateway(rate_limit="10000/minute")
+    gateway.live_views.append(live_provider)
+    yield gateway
+    await gateway.close()
+
+
+class TestSandboxWatchWireFormat:
+    """`?watch=true` speaks the API server's format, read by kubernetes_asyncio's own Watch."""
+
+    @pytest.fixture
+    async def core(self, k8s_sandbox: KubernetesEmulator) -> AsyncIterator[CoreV1Api]:
+        config = Configuration()
+        await load_kube_config(config_file=str(k8s_sandbox.kubeconfig), client_configuration=config)
+        async with ApiClient(config) as client:
+            yield CoreV1Api(client)
+
+    async def test_current_objects_come_first_then_changes_with_resource_versions(
+        self, core: CoreV1Api, k8s_sandbox: KubernetesEmulator
+    ) -> None:
+        state = k8s_sandbox.state
+        pod = state.of_kind("Pod", "payments")[0]["metadata"]["name"]
+        seen: list[tuple[str, str, str]] = []
+        async with Watch() as watch:
+            async for event in watch.stream(
+                core.list_namespaced_pod, "payments", timeout_seconds=5
+            ):
+                meta = event["raw_object"]["metadata"]
+                seen.append((event["type"], meta["name"], meta["resourceVersion"]))
+                if len(seen) == len(state.of_kind("Pod", "payments")):
+                    restart_container(state, "payments", pod)
+                if event["type"] == "MODIFIED":
+                    break
+        assert {t for t, _, _ in seen[:-1]} == {"ADDED"}
+        assert seen[-1][:2] == ("MODIFIED", pod)
+        assert seen[-1][2] == str(state.revision)
+
+    async def test_an_expired_resource_version_gets_410_gone(
+        self, core: CoreV1Api, k8s_sandbox: KubernetesEmulator
+    ) -> None:
+        old = k8s_sandbox.state.revision
+        pod = k8s_sandbox.state.of_kind("Pod", "payments")[0]["metadata"]["name"]
+        restart_container(k8s_sandbox.state, "payments", pod)
+        k8s_sandbox.state.compact()
+
+        async def follow() -> None:
+            async with Watch() as watch:
+                async for _ in watch.stream(
+                    core.list_namespaced_pod, "payments", resource_version=str(old - 1),
+                    timeout_seconds=5,
+                ):  # fmt: skip
+                    pass
+
+        with pytest.raises(ApiException) as raised:
+            await follow()
+        assert raised.value.status == 410
+
+    async def test_a_bookmark_carries_the_resource_version_when_the_watch_times_out(
+        self, core: CoreV1Api, k8s_sandbox: KubernetesEmulator
+    ) -> None:
+        now = str(k8s_sandbox.state.revision)
+        async with Watch() as watch:
+            events = [
+                e
+                async for e in watch.stream(
+                    core.list_namespaced_pod, "payments", resource_version=now,
+                    allow_watch_bookmarks=True, timeout_seconds=1,
+                )
+            ]  # fmt: skip
+        assert [e["type"] for e in events] == ["BOOKMARK"]
+        assert events[0]["raw_object"]["metadata"]["resourceVersion"] == now
+
+
+class TestAnswersFromTheWatch:
+    """Once synced, the watch cache answers exactly what a fresh request would."""
+
+    @pytest.mark.parametrize("service", sorted(NAMESPACES))
+    async def test_a_diagnosis_from_the_watch_equals_one_from_the_api(
+        self, live_provider: KubernetesProvider, gateway: ResilientGateway, service: str
+    ) -> None:
+        await run_component(live_provider, service, "status", gateway=gateway)
+        await watched(live_provider, NAMESPACES[service])
+        gateway.l1.clear()
+        gateway.stats.clear()
+        for component in COMPONENTS:
+            live = await run_component(live_provider, service, component, gateway=gateway)
+            fresh = await run_component(live_provider, service, component, gateway=DirectGateway())
+            assert live.evidence == fresh.evidence, component
+            assert live.notes == fresh.notes, component
+        assert gateway.stats["watch"] > 0
+        # everything that reached the API was a log or a metric: the watch has no such kind
+        assert gateway.stats["miss"] <= gateway.stats["attempts"]
+
+    async def test_a_new_rollout_is_seen_at_once_not_after_the_status_ttl(
+        self,
+        live_provider: KubernetesProvider,
+        gateway: ResilientGateway,
+        k8s_sandbox: KubernetesEmulator,
+    ) -> None:
+        before = await run_component(live_provider, "payments-worker", "status", gateway=gateway)
+        informers = await watched(live_provider, "payments")
+        created = start_rollout(k8s_sandbox.state, "payments", "payments-worker")
+        name = created["metadata"]["name"]
+        replica_sets = next(i for i in informers if i.kind is REPLICA_SETS)
+        async with asyncio.timeout(5):
+            await replica_sets.wait_for(lambda i: i.get(name) is not None)
+        after = await run_component(live_provider, "payments-worker", "status", gateway=gateway)
+        revision = created["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+        assert f"revision {revision}" in after.texts()[0]
+        assert f"revision {revision}" not in before.texts()[0]
+        assert any(t.startswith(f"replicaset/{name} (newest") for t in after.texts())
+
+    async def test_a_pod_restart_reaches_the_answers_through_the_watch(
+        self,
+        live_provider: KubernetesProvider,
+        gateway: ResilientGateway,
+        k8s_sandbox: KubernetesEmulator,
+    ) -> None:
+        await run_component(live_provider, "ledger", "pods", gateway=gateway)
+        pods = next(i for i in await watched(live_provider, "finance") if i.kind is PODS)
+        pod = restart_container(k8s_sandbox.state, "finance", pods.items()[0]["metadata"]["name"])
+        version = pod["metadata"]["resourceVersion"]
+        async with asyncio.timeout(5):
+            await pods.wait_for(
+                lambda i: i.get(pod["metadata"]["name"])["metadata"]["resourceVersion"] == version  # type: ignore[index]
+            )
+        live = await run_component(live_provider, "ledger", "pods", gateway=gateway)
+        fresh = await run_component(live_provider, "ledger", "pods", gateway=DirectGateway())
+        assert live.evidence == fresh.evidence
+
+
+class TestRecovery:
+    """Expired history means a new list; a broken watch means the ordinary path meanwhile."""
+
+    async def test_410_gone_after_a_reconnect_relists(
+        self,
+        live_provider: KubernetesProvider,
+        gateway: ResilientGateway,
+        k8s_sandbox: KubernetesEmulator,
+    ) -> None:
+        await run_component(live_provider, "payments-worker", "pods", gateway=gateway)
+        pods = next(i for i in await watched(live_provider, "payments") if i.kind is PODS)
+        state = k8s_sandbox.state
+        node = state.of_kind("Node")[0]["metadata"]["name"]
+        state.modify("Node", None, node, lambda n: n["metadata"].update(labels={"x": "y"}))
+        state.compact()  # the pods informer's resourceVersion is now older than the history
+        state.end_watches()
+        async with asyncio.timeout(10):
+            await pods.wait_for(lambda i: i.lists == 2 and i.ready)
+        live = await run_component(live_provider, "payments-worker", "pods", gateway=gateway)
+        fresh = await run_component(
+            live_provider, "payments-worker", "pods", gateway=DirectGateway()
+        )
+        assert live.evidence == fresh.evidence
+
+    async def test_reads_fall_back_while_the_watch_fails_and_the_breaker_hears_it(
+        self,
+        live_provider: KubernetesProvider,
+        gateway: ResilientGateway,
+        k8s_faults: Faults,
+    ) -> None:
+        k8s_faults.set("kubernetes", "watch_pods", down=True)
+        live_provider.live_policy = LivePolicy(
+            watch=WatchPolicy(backoff_s=0.01, max_backoff_s=0.02)
+        )
+        await run_component(live_provider, "payments-worker", "pods", gateway=gateway)
+        live = live_provider.live_cluster(CONTEXT)
+        assert live is not None
+        pods = live.informer("payments", PODS)
+        assert pods is not None
+        async with asyncio.timeout(10):
+            await _until(lambda: gateway.breaker_states().get("kubernetes:watch_pods") == "open")
+        assert not pods.ready
+        gateway.l1.clear()
+        misses = gateway.stats["miss"]
+        result = await run_component(live_provider, "payments-worker", "pods", gateway=gateway)
+        assert result.evidence
+        assert gateway.stats["miss"] > misses  # answered by the API, not by a broken watch
+
+
+class TestBounds:
+    """Watched namespaces are bounded per cluster and stop when nobody reads them."""
+
+    async def test_the_least_recently_read_namespace_makes_room_and_idle_ones_stop(
+        self, live_provider: KubernetesProvider
+    ) -> None:
+        clock = ManualClock()
+        gateway = ResilientGateway(clock=clock, rate_limit="10000/minute")
+        gateway.live_views.append(live_provider)
+        live_provider.live_policy = LivePolicy(max_namespaces=2, idle_s=600)
+        try:
+            for service in ("payments-worker", "orders-api", "ledger"):
+                await run_component(live_provider, service, "status", gateway=gateway)
+            live = live_provider.live_cluster(CONTEXT)
+            assert live is not None
+            assert live.namespaces == ["shop", "finance"]
+            clock.advance(599)
+            assert gateway.maintain()["watches_stopped"] == 0
+            clock.advance(2)
+            assert gateway.maintain()["watches_stopped"] == 2 * len(NAMESPACED) + 1
+            assert live.namespaces == []
+            assert live.informer(None, NODES) is None
+        finally:
+            await gateway.close()
+
+
+async def _until(predicate: Callable[[], bool]) -> None:
+    """Poll a condition nothing signals (a breaker's state), a tick at a time."""
+    while not predicate():  # noqa: ASYNC110 - the breaker offers no event to wait on
+        await asyncio.sleep(0.01)
