@@ -4,7 +4,7 @@ Series (all prefixed `deploy_feedback_`):
   collection_seconds{depth}, analysis_seconds, report_seconds   histograms
   diagnostics_total{outcome}            ok | partial | failed | timeout
   component_results_total{status}       ok | cached | error | timeout | skipped
-  cache_lookups_total{provider,level}   l1 | l2 | shared | miss
+  cache_lookups_total{provider,level}   watch | l1 | l2 | shared | miss
   provider_requests_total{provider,endpoint,outcome}, provider_request_seconds{provider}
   throttled_total{provider,result}      waited | deferred (our own limiter)
   breaker_state{endpoint}               0 closed, 1 half-open, 2 open
