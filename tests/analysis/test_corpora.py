@@ -1,0 +1,36 @@
+"""The blind evaluation corpora under benchmarks/corpus are well-formed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analysis.model import CATEGORIES
+
+CORPUS = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus"
+FIELDS = {"id", "platform", "kind", "evidence", "label", "source", "url", "note"}
+
+
+@pytest.mark.parametrize("name", ["fresh.jsonl", "fresh2.jsonl"])
+def test_corpus_is_well_formed(name: str) -> None:
+    lines = [line for line in (CORPUS / name).read_text(encoding="utf-8").splitlines() if line]
+    cases = [json.loads(line) for line in lines]
+    assert len(cases) >= 80
+    assert len({c["id"] for c in cases}) == len(cases)
+    assert len({c["source"] for c in cases}) == len(cases), "one case per thread"
+    for case in cases:
+        assert set(case) == FIELDS, case["id"]
+        assert case["label"] in CATEGORIES, case["id"]
+        assert case["platform"] in {"ecs", "cloudrun", "kubernetes", "generic"}, case["id"]
+        assert case["kind"] in {"logs", "events", "status", "mixed"}, case["id"]
+        assert case["evidence"].strip(), case["id"]
+
+
+def test_corpora_share_no_thread() -> None:
+    sources = [
+        {json.loads(line)["source"] for line in (CORPUS / n).read_text().splitlines() if line}
+        for n in ("fresh.jsonl", "fresh2.jsonl")
+    ]
+    assert not sources[0] & sources[1]
