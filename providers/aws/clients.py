@@ -25,6 +25,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from providers.aws.parsing import ParserFactory
 from providers.errors import (
     ConfigError,
     ProviderError,
@@ -117,8 +118,10 @@ class AwsClients:
         self._session = session_for(settings.aws_profile, isolated=self._loopback)
         # Answers are cached as JSON, so timestamps stay ISO strings instead of going through
         # dateutil to datetime and back (a fifth of the provider's CPU time per diagnosis).
-        parsers = self._session._session.get_component("response_parser_factory")
+        parsers = ParserFactory()
         parsers.set_parser_defaults(timestamp_parser=iso_timestamp)
+        # JSON-protocol answers (ECS, Logs) skip botocore's per-value handler calls.
+        self._session._session.register_component("response_parser_factory", parsers)
         timeout = settings.request_timeout_s
         self._config = AioConfig(
             connect_timeout=min(5.0, timeout),
