@@ -16,11 +16,16 @@ elsewhere.
 The admission bound is raised to 500 and the rate limit lifted so neither queues
 nor defers (limits.py and faults.py measure those).
 
-    .venv/bin/python -m benchmarks.concurrency [--levels 1,50,100,500] [--gc stock|T0,T1,T2]
+    .venv/bin/python -m benchmarks.concurrency [--levels 1,50,100,500] [--gc stock|T0,T1,T2] [--pin]
 
 By default the bot's garbage collector is tuned as `deploy-feedback serve` tunes
 it (bot.process.tune_gc, once the bot is warm); --gc stock keeps Python's own
 settings, --gc T0,T1,T2 tries other thresholds (with gc.freeze()).
+
+--pin puts the emulators and the bot on different cores (half each; only with 2 or
+more usable cores), as a remote platform's work would not compete with the bot's.
+Its figures are a separate configuration, reported as such (`pinned` in the output),
+not the default figure: other processes on the machine still share both halves.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
+import sys
 import time
 from datetime import timedelta
 
@@ -38,9 +44,11 @@ from benchmarks.harness import (
     cpu_s,
     emit,
     percentile,
+    pin,
     remote_bot,
     round_ms,
     rss_bytes,
+    split_cores,
 )
 from bot.diagnoser import Diagnoser
 from bot.process import tune_gc
@@ -64,16 +72,26 @@ async def peak_rss(stop: asyncio.Event, into: list[int]) -> None:
             await asyncio.wait_for(stop.wait(), 0.01)
 
 
-async def main(levels: list[int], gc_thresholds: tuple[int, ...] | None = None) -> None:
-    sandbox = SandboxProcess(latency=True)
+async def main(
+    levels: list[int], gc_thresholds: tuple[int, ...] | None = None, *, pinned: bool = False
+) -> None:
+    cores = split_cores() if pinned else None
+    if pinned and cores is None:
+        print("--pin: fewer than 2 usable cores, running unpinned", file=sys.stderr)
+    sandbox = SandboxProcess(latency=True, cores=cores[1] if cores else None)
+    if cores:
+        pin(cores[0])
     try:
-        await run_levels(sandbox, levels, gc_thresholds)
+        await run_levels(sandbox, levels, gc_thresholds, cores)
     finally:
         sandbox.close()
 
 
 async def run_levels(
-    sandbox: SandboxProcess, levels: list[int], gc_thresholds: tuple[int, ...] | None = None
+    sandbox: SandboxProcess,
+    levels: list[int],
+    gc_thresholds: tuple[int, ...] | None = None,
+    cores: tuple[set[int], set[int]] | None = None,
 ) -> None:
     async with remote_bot(sandbox.settings, rate_limit="1000000/minute", max_concurrent=500) as bot:
         gateway = bot.gateway
@@ -145,6 +163,7 @@ async def run_levels(
         target="p95 ratio <= 1.2; RSS < 5 MB/session",
         lone_ms={k: round_ms(v) for k, v in sorted(lone.items())},
         lone_cpu_ms_median={k: round(percentile(v, 50), 2) for k, v in sorted(cpu.items())},
+        pinned={"bot": sorted(cores[0]), "sandbox": sorted(cores[1])} if cores else None,
         gc_thresholds=list(gc.get_threshold()),
         gc_frozen=gc.get_freeze_count(),
         levels=results,
@@ -155,6 +174,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--levels", default="1,50,100,500")
     parser.add_argument(
+        "--pin", action="store_true", help="the emulators and the bot on different cores"
+    )
+    parser.add_argument(
         "--gc", default=None, help="default: as `serve` ships; 'stock' = Python's; or 50000,20,100"
     )
     args = parser.parse_args()
@@ -163,4 +185,4 @@ if __name__ == "__main__":
         thresholds = ()
     elif args.gc:
         thresholds = tuple(int(x) for x in args.gc.split(","))
-    asyncio.run(main([int(x) for x in args.levels.split(",")], thresholds))
+    asyncio.run(main([int(x) for x in args.levels.split(",")], thresholds, pinned=args.pin))

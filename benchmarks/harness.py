@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import os
@@ -148,20 +149,52 @@ def round_ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-class SandboxProcess:
-    """benchmarks.sandbox_server in a child process, driven over its stdin/stdout."""
+def pin(cores: set[int], pid: int | None = None) -> None:
+    """Run every thread of a process (this one by default) on `cores` only.
 
-    def __init__(self, *, latency: bool = True, seed: int = 7) -> None:
+    Linux sets affinity per thread, and threads started later inherit their creator's.
+    """
+    root = os.getpid() if pid is None else pid
+    for tid in os.listdir(f"/proc/{root}/task"):
+        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+            os.sched_setaffinity(int(tid), cores)
+
+
+def split_cores() -> tuple[set[int], set[int]] | None:
+    """(the bot's cores, the emulators' cores): the usable cores cut in two, if there are 2+."""
+    usable = sorted(os.sched_getaffinity(0))
+    if len(usable) < 2:
+        return None
+    half = len(usable) // 2
+    return set(usable[:half]), set(usable[half:])
+
+
+class SandboxProcess:
+    """benchmarks.sandbox_server in a child process, driven over its stdin/stdout.
+
+    With `cores`, the child and everything it starts (moto's server) run on those cores.
+    """
+
+    def __init__(
+        self, *, latency: bool = True, seed: int = 7, cores: set[int] | None = None
+    ) -> None:
         import subprocess
         import sys
 
         args = [sys.executable, "-m", "benchmarks.sandbox_server", "--seed", str(seed)]
-        self._proc = subprocess.Popen(
-            [*args, "--latency"] if latency else args,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        mine = os.sched_getaffinity(0)
+        if cores:
+            pin(cores)  # for a moment, so that the child inherits it from its first instruction
+        try:
+            self._proc = subprocess.Popen(
+                [*args, "--latency"] if latency else args,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        finally:
+            if cores:
+                pin(mine)
         assert self._proc.stdout is not None
         self.settings: dict[str, Any] = json.loads(self._proc.stdout.readline())
 
