@@ -56,6 +56,7 @@ class Engine:
         self.library = library
         specs = regex_specs(library)
         self._n_library = len(specs)
+        self._fallback = frozenset(i for i, p in enumerate(library.patterns) if p.fallback)
         specs += [RegexSpec(len(specs) + i, -1, i, rx, False) for i, rx in enumerate(_AUX)]
         self.matcher = matcher(specs)  # hyperscan, or RE2's Set where it cannot be installed
         self._spec_keys: list[SignalKey] = [(s.pattern_index, s.signal_index) for s in specs]
@@ -91,7 +92,9 @@ class Engine:
                 aux[rid - self._n_library].append(line)
         owner = self._derived_hits(evidence, lines, owner, hits, aux)
         owner = self._attribute_hits(evidence, lines, owner, hits)
-        scores = score(self.library, hits)
+        scores = score(self.library, {k: v for k, v in hits.items() if k[0] not in self._fallback})
+        if self._fallback and not any(s.confidence >= REPORT_MIN for s in scores.values()):
+            scores = score(self.library, hits)  # nothing documented matched: the vocabulary
         explains = apply_rules(scores)
         findings = [
             self._finding(s, lines, platform, context or {}, explains.get(s.category, []))

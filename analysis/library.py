@@ -107,6 +107,10 @@ class Pattern(BaseModel):
     # {placeholder: regex with one capture group}. The deployment's context wins over these.
     captures: dict[str, str] = Field(default_factory=dict)
     examples: Examples | None = None
+    # A fallback pattern is the category's general vocabulary ("health check ... failing"):
+    # it is scored only when no other pattern reaches a finding, so it never outranks or
+    # strengthens a documented message, and turns "no finding" into a low-confidence lead.
+    fallback: bool = False
 
     def docs_for(self, platform: str) -> str | None:
         """The documentation link for `platform`, else the generic one, else None."""

@@ -335,6 +335,30 @@ class TestWhenNothingMatches:
         assert analysis.story is None
 
 
+class TestVocabularyFallback:
+    """A category's general vocabulary is a lead only when no documented message matched."""
+
+    def test_vocabulary_alone_is_a_low_confidence_lead_with_templates(self, engine: Engine) -> None:
+        text = "checker: health check for /status failed 3 times in a row\nINFO retrying"
+        analysis = engine.analyze(evidence_from_text(text))
+        assert [f.pattern for f in analysis.findings] == ["health-check-failed-vocabulary"]
+        assert analysis.findings[0].confidence < 0.5
+        assert analysis.unmatched_templates  # the user still sees where to look
+
+    def test_a_documented_message_silences_every_vocabulary(self, engine: Engine) -> None:
+        text = (
+            "checker: health check for /status failed 3 times in a row\n"
+            "Last State: Terminated\n  Reason: OOMKilled\n  Exit Code: 137"
+        )
+        findings = engine.analyze(evidence_from_text(text)).findings
+        assert findings[0].category == "oom_killed"
+        assert all(not f.pattern.endswith("-vocabulary") for f in findings)
+
+    def test_every_category_has_one_fallback_pattern(self, engine: Engine) -> None:
+        fallback = [p.category for p in engine.library.patterns if p.fallback]
+        assert sorted(fallback) == sorted(CATEGORIES)
+
+
 class TestTimeline:
     """Rollout, first error, restarts and metric spikes make the one-line story."""
 
