@@ -31,8 +31,8 @@ RULES: tuple[CausalRule, ...] = (
     ),
     CausalRule(
         "disk_full",
-        (*_OUTCOMES, "image_pull", "exec_error", "db_connection"),
-        "a full disk fails pulls, writes and starts",
+        (*_OUTCOMES, "image_pull", "exec_error", "db_connection", "insufficient_resources"),
+        "a full disk fails pulls, writes and starts, and a node under disk pressure is tainted",
     ),
     # Before dns_network: a timeout *to the database* is a database connection problem.
     CausalRule(
