@@ -29,7 +29,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-BENCHMARKS := analysis accuracy latency ecs_latency cloudrun_latency concurrency cache limits faults slack
+BENCHMARKS := analysis accuracy calibration latency ecs_latency cloudrun_latency concurrency cache limits faults slack
 
 bench: $(VENV)/.installed-dev
 	@for b in $(BENCHMARKS); do echo "== benchmarks.$$b"; $(BIN)/python -m benchmarks.$$b || exit 1; done
