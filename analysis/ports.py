@@ -16,7 +16,8 @@ EXPECTED = (
 # What the app says about itself.
 LISTENING = (
     r"\b(?:listening|started|serving|running|bound|server is up)\b[^\n]{0,40}"
-    r"(?:\bport\b[ :=]{0,3}|(?:0\.0\.0\.0|\[::\]|\*|localhost|127\.0\.0\.1|[a-z0-9.-]{1,253}):)"
+    r"(?:\bports?(?:\(s\))?[ :=]{0,3}|"
+    r"(?:0\.0\.0\.0|\[::\]|\*|localhost|127\.0\.0\.1|[a-z0-9.-]{1,253}):)"
     r"([0-9]{2,5})\b"
 )
 _EXPECTED = re.compile(EXPECTED, re.IGNORECASE)
