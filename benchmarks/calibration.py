@@ -47,7 +47,14 @@ def main() -> None:
     data: dict[str, Pairs] = {
         name: [(conf, bool(ok)) for _, conf, ok in batch["outcomes"]]
         for name, batch in batches.items()
+        if batch.get("used_for_fit", True)
     }
+    validation: Pairs = [
+        (conf, bool(ok))
+        for batch in batches.values()
+        if not batch.get("used_for_fit", True)
+        for _, conf, ok in batch["outcomes"]
+    ]
     every = [p for pairs in data.values() for p in pairs]
     held_out: Pairs = []
     for name, own in data.items():
@@ -63,6 +70,12 @@ def main() -> None:
                 "raw": figures(every),
                 "shipped": figures([(CALIBRATION(c), ok) for c, ok in every]),
                 "leave_one_batch_out": figures(held_out),
+                # Batches scored after the map was fitted: an out-of-sample check of it.
+                "validation": {
+                    "cases": len(validation),
+                    "raw": figures(validation),
+                    "shipped": figures([(CALIBRATION(c), ok) for c, ok in validation]),
+                },
                 "fit_on_all": {
                     "raw": [round(x, 3) for x in full.raw],
                     "calibrated": [round(y, 3) for y in full.calibrated],
