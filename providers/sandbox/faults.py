@@ -3,7 +3,9 @@
 Every emulator calls `Faults.apply(platform, operation)` before answering; the
 outcome tells it to answer normally, with a server error, or with throttling,
 each in its own wire format. Counters record what reached the "platform", so
-benchmarks can count provider calls and bytes.
+benchmarks can count provider calls and bytes. Emulators that hold connections
+open (the Kubernetes watches) `subscribe` to hear of rule changes at once, so an
+outage also ends what is already open, as a real one would.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal, TypeAlias
 
@@ -37,17 +40,39 @@ class Faults:
         self._random = random.Random(seed)
         self.calls: Counter[str] = Counter()
         self.bytes_sent: Counter[str] = Counter()
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener()` after every change of the rules (from the changing thread);
+        returns the function that unsubscribes it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
 
     def set(self, platform: str, operation: str = "*", **changes: float | bool) -> None:
         """Change the rule for `platform`/`operation` (`*` = every operation)."""
         with self._lock:
             current = self._rules.get((platform, operation), FaultRule())
             self._rules[(platform, operation)] = replace(current, **changes)  # type: ignore[arg-type]
+        self._changed()
 
     def clear(self) -> None:
         """Back to a healthy, instant platform."""
         with self._lock:
             self._rules.clear()
+        self._changed()
+
+    def _changed(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
 
     def rule_for(self, platform: str, operation: str) -> FaultRule:
         """The operation's own rule, else the platform-wide one, else none."""

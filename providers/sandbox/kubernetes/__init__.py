@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -18,8 +20,16 @@ CONTEXT = "sandbox"
 class KubernetesEmulator:
     """A running fake API server, its cluster state and the kubeconfig that points at it."""
 
-    def __init__(self, runner: web.AppRunner, state: ClusterState, url: str, kubeconfig: Path):
+    def __init__(
+        self,
+        runner: web.AppRunner,
+        state: ClusterState,
+        url: str,
+        kubeconfig: Path,
+        unsubscribe: Callable[[], None] = lambda: None,
+    ):
         self._runner = runner
+        self._unsubscribe = unsubscribe
         self.state = state
         self.url = url
         self.kubeconfig = kubeconfig
@@ -36,6 +46,7 @@ class KubernetesEmulator:
 
     async def close(self) -> None:
         """Stop serving."""
+        self._unsubscribe()
         await self._runner.cleanup()
 
 
@@ -55,7 +66,15 @@ async def start(
     kubeconfig = workdir / "kubeconfig"
     kubeconfig.write_text(yaml.safe_dump(kubeconfig_document(url, token)))
     kubeconfig.chmod(0o600)
-    return KubernetesEmulator(runner, state, url, kubeconfig)
+    # A fault rule change wakes the open watches, so a `down` one drops them at once (the
+    # rules may change on another thread: the watches live on this loop).
+    loop = asyncio.get_running_loop()
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(state.wake_watches)
+
+    unsubscribe = faults.subscribe(wake)
+    return KubernetesEmulator(runner, state, url, kubeconfig, unsubscribe)
 
 
 def kubeconfig_document(server: str, token: str, context: str = CONTEXT) -> dict[str, object]:

@@ -107,9 +107,16 @@ class ClusterState:
         self.watch_epoch += 1
         self._wake()
 
-    async def wait_for_change(self, revision: int, epoch: int) -> None:
-        """Return once the cluster has moved past `revision`, or watches of `epoch` must end."""
-        while self.revision <= revision and self.watch_epoch == epoch:
+    def wake_watches(self) -> None:
+        """Wake every open watch to look again whether it must end (the fault rules changed)."""
+        self._wake()
+
+    async def wait_for_change(
+        self, revision: int, epoch: int, cut: Callable[[], bool] = lambda: False
+    ) -> None:
+        """Return once the cluster has moved past `revision`, watches of `epoch` must end,
+        or `cut()` holds (checked whenever watches are woken)."""
+        while self.revision <= revision and self.watch_epoch == epoch and not cut():
             await self._changed.wait()
 
     def _wake(self) -> None:

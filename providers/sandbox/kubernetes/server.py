@@ -58,10 +58,7 @@ def build_app(state: ClusterState, faults: Faults, token: str) -> web.Applicatio
 def _gate(faults: Faults, token: str) -> Any:
     @web.middleware
     async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
-        operation = request.match_info.route.name or "unknown"
-        if _flag(request, "watch"):  # faults can target watches apart from lists
-            operation = operation.replace("list_", "watch_", 1)
-        outcome = await faults.apply(PLATFORM, operation)
+        outcome = await faults.apply(PLATFORM, _operation(request))
         if request.headers.get("Authorization") != f"Bearer {token}":
             response: web.StreamResponse = status(401, "Unauthorized", "Unauthorized")
         elif outcome != "ok":
@@ -76,6 +73,14 @@ def _gate(faults: Faults, token: str) -> Any:
         return response
 
     return gate
+
+
+def _operation(request: web.Request) -> str:
+    """The fault-injection name of a request: its route's, with `watch_` for a watch."""
+    operation = request.match_info.route.name or "unknown"
+    if _flag(request, "watch"):  # faults can target watches apart from lists
+        operation = operation.replace("list_", "watch_", 1)
+    return operation
 
 
 def _flag(request: web.Request, name: str) -> bool:
@@ -120,7 +125,14 @@ class _Api:
             keep = _selection(request)
         except ValueError as exc:
             return status(400, "BadRequest", str(exc))
-        stream = WatchStream(self.state, kind, request.match_info.get("namespace"), keep)
+        operation = _operation(request)
+
+        def unreachable() -> bool:  # a `down` fault that would refuse this watch now drops it
+            return self.faults.rule_for(PLATFORM, operation).down
+
+        stream = WatchStream(
+            self.state, kind, request.match_info.get("namespace"), keep, unreachable
+        )
         try:
             return await stream.serve(request)
         except ValueError as exc:  # a malformed resourceVersion, found before anything was sent

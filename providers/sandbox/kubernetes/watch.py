@@ -5,6 +5,9 @@ over a chunked HTTP 200 answer. Without a resourceVersion (or with "0") the
 current objects come first as ADDED; a resourceVersion older than the kept
 history gets one ERROR event carrying a 410 `Status` (reason Expired), and the
 stream ends after `timeoutSeconds` (with a BOOKMARK when `allowWatchBookmarks`).
+`end_watches` ends every stream cleanly, as a restarting server does; when `cut()`
+holds (the API server is made unreachable) the connection is dropped mid-stream
+instead, with no final chunk, as a client sees a server that has gone away.
 """
 
 from __future__ import annotations
@@ -25,11 +28,19 @@ DEFAULT_TIMEOUT_S = 1800.0  # the real server picks 30-60 minutes when the clien
 class WatchStream:
     """One watch request: which objects it follows and where it has got to."""
 
-    def __init__(self, state: ClusterState, kind: str, namespace: str | None, keep: Predicate):
+    def __init__(
+        self,
+        state: ClusterState,
+        kind: str,
+        namespace: str | None,
+        keep: Predicate,
+        cut: Callable[[], bool] = lambda: False,
+    ):
         self.state = state
         self.kind = kind
         self.namespace = namespace
         self.keep = keep
+        self.cut = cut  # whether the server is unreachable now: drop the connection
         self.bytes = 0
 
     def _mine(self, obj: Obj) -> bool:
@@ -50,6 +61,10 @@ class WatchStream:
         try:
             await self._stream(response, raw, timeout, bookmarks)
         except ConnectionResetError:  # the client went away: nothing left to tell it
+            return response
+        except _Unreachable:
+            if request.transport is not None:
+                request.transport.abort()  # no terminating chunk: the client sees a broken stream
             return response
         await response.write_eof()
         return response
@@ -74,6 +89,8 @@ class WatchStream:
         loop = asyncio.get_running_loop()
         epoch = self.state.watch_epoch
         while True:
+            if self.cut():
+                raise _Unreachable
             if self.state.watch_epoch != epoch:
                 return None  # ended by the server: no bookmark
             try:
@@ -90,7 +107,7 @@ class WatchStream:
                 return cursor
             try:
                 async with asyncio.timeout(left):
-                    await self.state.wait_for_change(cursor, epoch)
+                    await self.state.wait_for_change(cursor, epoch, self.cut)
             except TimeoutError:
                 return cursor
 
@@ -106,6 +123,10 @@ class WatchStream:
         line = json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
         self.bytes += len(line)
         await response.write(line)
+
+
+class _Unreachable(Exception):
+    """The server has been made unreachable while the stream was open."""
 
 
 def _name(obj: Obj) -> str:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 
+import aiohttp
 import pytest
 from kubernetes_asyncio.client import ApiClient, Configuration, CoreV1Api
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.config import load_kube_config
 from kubernetes_asyncio.watch import Watch
 
+from providers.errors import ProviderError
 from providers.gateway import DirectGateway
 from providers.kubernetes import KubernetesProvider
 from providers.kubernetes.informer import Informer, WatchPolicy
 from providers.kubernetes.live import NAMESPACED, NODES, PODS, REPLICA_SETS, LivePolicy
+from providers.resilience.breaker import BreakerPolicy
 from providers.resilience.gateway import ResilientGateway
 from providers.sandbox.faults import Faults
 from providers.sandbox.kubernetes import KubernetesEmulator
@@ -123,6 +126,31 @@ class TestSandboxWatchWireFormat:
         assert [e["type"] for e in events] == ["BOOKMARK"]
         assert events[0]["raw_object"]["metadata"]["resourceVersion"] == now
 
+    async def test_an_outage_drops_open_watches_and_refuses_new_ones_until_lifted(
+        self, core: CoreV1Api, k8s_sandbox: KubernetesEmulator, k8s_faults: Faults
+    ) -> None:
+        pods = len(k8s_sandbox.state.of_kind("Pod", "payments"))
+        seen: list[str] = []
+
+        async def follow() -> None:
+            async with Watch() as watch:
+                async for event in watch.stream(
+                    core.list_namespaced_pod, "payments", timeout_seconds=30
+                ):
+                    seen.append(event["type"])
+                    if len(seen) == pods:  # the stream is open and idle: take the server away
+                        k8s_faults.set("kubernetes", down=True)
+
+        async with asyncio.timeout(5):  # not the 30 s of the watch: dropped at once
+            with pytest.raises(aiohttp.ClientPayloadError):  # no final chunk: a broken stream
+                await follow()
+        assert seen == ["ADDED"] * pods
+        with pytest.raises(ApiException) as refused:
+            await _watch_types(core, "payments")
+        assert refused.value.status == 503
+        k8s_faults.clear()
+        assert await _watch_types(core, "payments") == ["ADDED"] * pods
+
 
 class TestAnswersFromTheWatch:
     """Once synced, the watch cache answers exactly what a fresh request would."""
@@ -230,6 +258,54 @@ class TestRecovery:
         assert result.evidence
         assert gateway.stats["miss"] > misses  # answered by the API, not by a broken watch
 
+    async def test_an_api_server_outage_ends_the_watches_and_reads_fail_until_they_resync(
+        self,
+        live_provider: KubernetesProvider,
+        k8s_sandbox: KubernetesEmulator,
+        k8s_faults: Faults,
+    ) -> None:
+        live_provider.live_policy = LivePolicy(
+            watch=WatchPolicy(backoff_s=0.01, max_backoff_s=0.05)
+        )
+        gateway = ResilientGateway(rate_limit="10000/minute", breaker=BreakerPolicy(open_s=0.2))
+        gateway.live_views.append(live_provider)
+        try:
+            await run_component(live_provider, "payments-worker", "pods", gateway=gateway)
+            informers = await watched(live_provider, "payments")
+            pods = next(i for i in informers if i.kind is PODS)
+            opened = {str(i): i.watches for i in informers}
+
+            k8s_faults.set("kubernetes", down=True)  # the API server is unreachable
+            async with asyncio.timeout(5):
+                await _until(lambda: not any(i.ready for i in informers))
+            name = pods.items()[0]["metadata"]["name"]
+            changed = restart_container(k8s_sandbox.state, "payments", name)  # while away
+            gateway.l1.clear()
+            answered = gateway.stats["watch"]
+            for component in ("status", "pods", "events"):
+                with pytest.raises(ProviderError):  # the API path, which fails: reported
+                    await run_component(live_provider, "payments-worker", component,
+                                        gateway=gateway)  # fmt: skip
+            assert gateway.stats["watch"] == answered  # nothing from the last synced state
+
+            k8s_faults.clear()
+            await watched(live_provider, "payments")  # every watch open again
+            assert all(i.watches > opened[str(i)] for i in informers)
+            version = changed["metadata"]["resourceVersion"]
+            async with asyncio.timeout(5):
+                await pods.wait_for(
+                    lambda i: i.get(name)["metadata"]["resourceVersion"] == version  # type: ignore[index]
+                )
+            gateway.l1.clear()
+            live = await run_component(live_provider, "payments-worker", "pods", gateway=gateway)
+            fresh = await run_component(
+                live_provider, "payments-worker", "pods", gateway=DirectGateway()
+            )
+            assert live.evidence == fresh.evidence
+            assert gateway.stats["watch"] > answered
+        finally:
+            await gateway.close()
+
 
 class TestBounds:
     """Watched namespaces are bounded per cluster and stop when nobody reads them."""
@@ -255,6 +331,13 @@ class TestBounds:
             assert live.informer(None, NODES) is None
         finally:
             await gateway.close()
+
+
+async def _watch_types(core: CoreV1Api, namespace: str) -> list[str]:
+    """The event types of a one-second watch of the namespace's pods."""
+    async with Watch() as watch:
+        stream = watch.stream(core.list_namespaced_pod, namespace, timeout_seconds=1)
+        return [event["type"] async for event in stream]
 
 
 async def _until(predicate: Callable[[], bool]) -> None:
