@@ -31,8 +31,16 @@ RULES: tuple[CausalRule, ...] = (
     ),
     CausalRule(
         "disk_full",
-        (*_OUTCOMES, "image_pull", "exec_error", "db_connection", "insufficient_resources"),
-        "a full disk fails pulls, writes and starts, and a node under disk pressure is tainted",
+        (
+            *_OUTCOMES,
+            "image_pull",
+            "exec_error",
+            "db_connection",
+            "insufficient_resources",
+            "permission_denied",
+        ),
+        "a full disk fails pulls, writes and starts (a full thin pool remounts file systems"
+        " read-only), and a node under disk pressure is tainted",
     ),
     # Before dns_network: a timeout *to the database* is a database connection problem.
     CausalRule(

@@ -11,13 +11,14 @@ EXPECTED = (
     r"\bon port ([0-9]{2,5})\b[^\n]{0,40}(?:probe|health)|"
     r"(?:probe|health)[^\n]{0,60}\bon port ([0-9]{2,5})\b|"
     r"\bPORT=([0-9]{2,5})\b|\bcontainerPort[\"': =]{1,4}([0-9]{2,5})\b|"
-    r"\btarget ?port[\"': =]{1,4}([0-9]{2,5})\b"
+    r"\btarget ?port[\"': =]{1,4}([0-9]{2,5})\b|"
+    r"-> ?[Pp]ort ([0-9]{2,5})\b"
 )
 # What the app says about itself.
 LISTENING = (
     r"\b(?:listening|started|serving|running|bound|server is up)\b[^\n]{0,40}"
     r"(?:\bports?(?:\(s\))?[ :=]{0,3}|"
-    r"(?:0\.0\.0\.0|\[::\]|\*|localhost|127\.0\.0\.1|[a-z0-9.-]{1,253}):)"
+    r"(?:0\.0\.0\.0|\[::\]|\*|localhost|127\.0\.0\.1|[a-z0-9.-]{0,253}):)"
     r"([0-9]{2,5})\b"
 )
 _EXPECTED = re.compile(EXPECTED, re.IGNORECASE)
