@@ -57,6 +57,7 @@ class Engine:
         specs = regex_specs(library)
         self._n_library = len(specs)
         self._fallback = frozenset(i for i, p in enumerate(library.patterns) if p.fallback)
+        self._fallback_ids = frozenset(library.patterns[i].id for i in self._fallback)
         specs += [RegexSpec(len(specs) + i, -1, i, rx, False) for i, rx in enumerate(_AUX)]
         self.matcher = matcher(specs)  # hyperscan, or RE2's Set where it cannot be installed
         self._spec_keys: list[SignalKey] = [(s.pattern_index, s.signal_index) for s in specs]
@@ -102,7 +103,12 @@ class Engine:
         ]
         findings = [f for f in findings if f.confidence >= REPORT_MIN]
         templates: list[str] = []
-        if not findings or findings[0].confidence < CONFIDENT:
+        # A vocabulary lead is never the whole answer: the templates show where else to look.
+        if (
+            not findings
+            or findings[0].confidence < CONFIDENT
+            or findings[0].pattern in self._fallback_ids
+        ):
             templates = unmatched_templates(evidence)
         top = findings[0] if findings else None
         first_error = self._first_error(evidence, scores, owner, top)

@@ -345,6 +345,16 @@ class TestVocabularyFallback:
         assert analysis.findings[0].confidence < 0.5
         assert analysis.unmatched_templates  # the user still sees where to look
 
+    def test_a_strong_vocabulary_lead_still_comes_with_templates(self, engine: Engine) -> None:
+        text = (
+            "checker: health check for /status failed 3 times in a row\n"
+            "lb: target is unhealthy\n"
+            "kubelet: probe /ready error: 503"
+        )
+        analysis = engine.analyze(evidence_from_text(text))
+        assert analysis.findings[0].pattern == "health-check-failed-vocabulary"
+        assert analysis.unmatched_templates
+
     def test_a_documented_message_silences_every_vocabulary(self, engine: Engine) -> None:
         text = (
             "checker: health check for /status failed 3 times in a row\n"
