@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from analysis.causality import apply_rules
+from analysis.health import ANSWERED, REQUESTED, health_path_error
 from analysis.library import Library, Pattern, Signal, load_library
 from analysis.matcher import Matcher, RegexSpec, build_matcher, regex_specs
 from analysis.model import Analysis, Category, Finding
@@ -30,13 +31,16 @@ PORT_MISMATCH = "derived.port_mismatch"
 PORT_MATCH = "derived.port_match"  # the app listens on all interfaces on the port checked
 PORT_LOOPBACK = "derived.port_loopback"  # the app listens on loopback only, on the port checked
 SLOW_START = "derived.slow_start"  # the app took longer to start than the platform waits
-_AUX = (EXPECTED, LISTENING, STARTED, WINDOW)  # scanned with the library, checked per line
+HEALTH_PATH_ERROR = "derived.health_path_error"  # a health path was requested and refused
+# Scanned with the library, checked per line.
+_AUX = (EXPECTED, LISTENING, STARTED, WINDOW, REQUESTED, ANSWERED)
 # fact -> (check, the two _AUX lists it compares)
 _DERIVED = (
     (PORT_MISMATCH, port_mismatch, 0, 1),
     (PORT_MATCH, port_match, 0, 1),
     (PORT_LOOPBACK, port_loopback, 0, 1),
     (SLOW_START, slow_start, 2, 3),
+    (HEALTH_PATH_ERROR, health_path_error, 4, 5),
 )
 # Re-diagnoses of a service show the same evidence lines: each is redacted once per process
 # (redaction is pure; bounded, as keys are lines of up to 2,000 characters).
