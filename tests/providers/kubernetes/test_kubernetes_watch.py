@@ -307,6 +307,43 @@ class TestRecovery:
             await gateway.close()
 
 
+class TestCost:
+    """Opening watches does not stall the event loop under the diagnosis that started them."""
+
+    async def test_opening_and_reopening_watches_builds_no_api_client_per_watch(
+        self,
+        live_provider: KubernetesProvider,
+        gateway: ResilientGateway,
+        k8s_sandbox: KubernetesEmulator,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # kubernetes_asyncio's own Watch() builds an ApiClient (SSL context with the system's
+        # CA certificates: ~35 ms of CPU with the loop stopped) for every watch it opens.
+        built: list[ApiClient] = []
+        init = ApiClient.__init__
+
+        def counting(client: ApiClient, *args: object, **kwargs: object) -> None:
+            built.append(client)
+            init(client, *args, **kwargs)  # type: ignore[arg-type]
+
+        await run_component(live_provider, "payments-worker", "status", gateway=DirectGateway())
+        monkeypatch.setattr(ApiClient, "__init__", counting)
+        await run_component(live_provider, "payments-worker", "pods", gateway=gateway)
+        informers = await watched(live_provider, "payments")
+        opened = {str(i): i.watches for i in informers}
+        k8s_sandbox.state.end_watches()  # every watch ends; each informer opens a new one
+        async with asyncio.timeout(10):
+            await _until(lambda: all(i.ready and i.watches > opened[str(i)] for i in informers))
+        assert len(built) == 1  # the cluster's client for watches, once; none per watch
+        gateway.l1.clear()
+        live = await run_component(live_provider, "payments-worker", "pods", gateway=gateway)
+        fresh = await run_component(
+            live_provider, "payments-worker", "pods", gateway=DirectGateway()
+        )
+        assert live.evidence == fresh.evidence
+        assert gateway.stats["watch"] > 0
+
+
 class TestBounds:
     """Watched namespaces are bounded per cluster and stop when nobody reads them."""
 
