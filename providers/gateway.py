@@ -104,6 +104,10 @@ class LiveView(Protocol):
         """Stop what has been idle too long; return how many watches stopped."""
         ...
 
+    def reached(self, call: Call) -> None:
+        """A call it declined was just answered by the platform (evidently reachable)."""
+        ...
+
 
 class DirectGateway:
     """No cache and no limits: identical concurrent calls still share one request."""

@@ -3,7 +3,7 @@
     stopped -> listing -> watching (ready) -> stream ends -> watching again from
                   ^           |  410 Gone (history expired) -> listing
                   |           |  failure (5xx, unreachable, breaker open) -> backoff
-                  +-----------+
+                  +-----------+      (ended early by `wake`: the cluster answered a read)
 
 `ready` is True only while a watch is open on top of a complete list; readers
 fall back to ordinary requests otherwise. Events are applied in resourceVersion
@@ -73,6 +73,7 @@ class Informer:
         gate: LiveGate,
         policy: WatchPolicy,
         rng: random.Random | None = None,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self.kind = kind
         self.namespace = namespace
@@ -89,6 +90,8 @@ class Informer:
         self._resource_version: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._progress = asyncio.Condition()
+        self._wake = wake  # set when the cluster is evidently reachable again
+        self.backing_off = False  # sleeping after a failure
 
     def start(self) -> None:
         """Begin listing and watching in the background (idempotent)."""
@@ -126,12 +129,13 @@ class Informer:
 
     async def _run(self) -> None:
         failures = 0
+        woken = False
         while True:
             try:
                 if self._resource_version is None:
                     await self._relist()
                 await self._watch()
-                failures = 0
+                failures, woken = 0, False
             except ResourceExpired:
                 log.info("watch %s: resourceVersion expired, listing again", self)
                 self._resource_version = None
@@ -140,7 +144,31 @@ class Informer:
                 failures += 1
                 wait = self._backoff(failures)
                 log.info("watch %s failed (%s); retrying in %.1f s", self, exc, wait)
-                await self._gate.clock.sleep(wait)
+                # a retry that a wake brought and that failed sleeps its whole backoff
+                woken = await self._pause(wait, wakeable=not woken)
+
+    async def _pause(self, seconds: float, *, wakeable: bool) -> bool:
+        """Sleep a backoff; True if `wake` ended it early (the signal is then cleared)."""
+        sleep = self._gate.clock.sleep(seconds)
+        if self._wake is None or not wakeable:
+            await sleep
+            return False
+        self.backing_off = True
+        wake = self._wake
+        timer = asyncio.ensure_future(sleep)
+        woken = asyncio.ensure_future(wake.wait())
+        try:
+            await asyncio.wait((timer, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.backing_off = False
+            for task in (timer, woken):
+                task.cancel()
+            await asyncio.wait((timer, woken))
+        if not woken.cancelled():
+            wake.clear()
+            log.info("watch %s: the cluster answered a read, retrying now", self)
+            return True
+        return False
 
     def _backoff(self, failures: int) -> float:
         base: float = min(

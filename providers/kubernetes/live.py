@@ -5,8 +5,11 @@ for at most `max_namespaces` namespaces per cluster (the least recently read is
 stopped to make room) and until it has gone `idle_s` without a read. Nodes are
 watched cluster-wide while any namespace is. A read is answered only while the
 kind's informer is ready; otherwise None sends it down the ordinary path
-(caches with TTLs, then the API). Answers are what a fresh request would give:
-the same label/field selection, order (by name) and scrubbing.
+(caches with TTLs, then the API). When such a read succeeds while informers
+are backing off after a failure (an API outage has ended), they retry at once
+instead of on their next backoff tick (up to `max_backoff_s` away). Answers
+are what a fresh request would give: the same label/field selection, order
+(by name) and scrubbing.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class LiveCluster:
         self._nodes: Informer | None = None
         self._stopping: set[asyncio.Task[None]] = set()
         self._gate: LiveGate | None = None  # the gateway that asked first; informers use it
+        self._reachable = asyncio.Event()  # wakes informers sleeping in backoff
 
     @property
     def namespaces(self) -> list[str]:
@@ -100,6 +104,18 @@ class LiveCluster:
         informers = self._touch(namespace, gate)
         informer = informers[_KIND_OF[call.operation].name]
         return answer(informer, params) if informer.ready else None
+
+    def reached(self) -> None:
+        """An ordinary request to the cluster succeeded: informers in backoff retry at once.
+
+        Only while one is backing off (otherwise nothing changes); each clears the signal
+        as it wakes, so a burst of successful reads brings one retry, not one per read.
+        """
+        informers = [i for w in self._namespaces.values() for i in w.informers.values()]
+        if self._nodes is not None:
+            informers.append(self._nodes)
+        if any(i.backing_off for i in informers):
+            self._reachable.set()
 
     def sweep(self) -> int:
         """Stop namespaces unread for `idle_s`; return how many informers stopped."""
@@ -151,6 +167,7 @@ class LiveCluster:
             gate=gate,
             policy=self.policy.watch,
             rng=self._rng,
+            wake=self._reachable,
         )
         informer.start()
         return informer

@@ -75,6 +75,12 @@ class KubernetesProvider:
             live = self._live[call.scope] = LiveCluster(cluster, call.scope, self.live_policy)
         return live.answer(call, gate)
 
+    def reached(self, call: Call) -> None:
+        """A read the watch cache declined succeeded: informers backing off retry now."""
+        live = self._live.get(call.scope) if call.provider == PROVIDER else None
+        if live is not None:
+            live.reached()
+
     def live_cluster(self, scope: str) -> LiveCluster | None:
         """The watch cache of one cluster (context name), once a read has started it."""
         return self._live.get(scope)

@@ -109,6 +109,9 @@ class ResilientGateway:
             key, lambda: self._flight(call, key, fn, deadline), deadline=deadline
         )
         self._count(call, "shared" if joined else level)
+        if level == "miss" and not joined:  # this process's own call reached the platform
+            for view in self.live_views:
+                view.reached(call)
         return Fetched(value, cached=joined or level == "l2")
 
     async def request(

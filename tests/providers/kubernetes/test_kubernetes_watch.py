@@ -306,6 +306,42 @@ class TestRecovery:
         finally:
             await gateway.close()
 
+    async def test_a_read_that_reaches_the_api_again_wakes_informers_sleeping_in_backoff(
+        self, live_provider: KubernetesProvider, k8s_faults: Faults
+    ) -> None:
+        # backoffs of 15-30 s: only the wake can bring the watches back within the test
+        live_provider.live_policy = LivePolicy(
+            watch=WatchPolicy(backoff_s=30.0, max_backoff_s=30.0)
+        )
+        gateway = ResilientGateway(rate_limit="10000/minute", breaker=BreakerPolicy(open_s=0.2))
+        gateway.live_views.append(live_provider)
+        try:
+            await run_component(live_provider, "payments-worker", "status", gateway=gateway)
+            informers = await watched(live_provider, "payments")
+            opened = {str(i): i.watches for i in informers}
+
+            k8s_faults.set("kubernetes", down=True)
+            async with asyncio.timeout(5):
+                await _until(lambda: all(i.backing_off for i in informers))
+            gateway.l1.clear()
+            with pytest.raises(ProviderError):  # a read that fails wakes nobody
+                await run_component(live_provider, "payments-worker", "status", gateway=gateway)
+            assert all(i.backing_off for i in informers)
+
+            k8s_faults.clear()
+            await asyncio.sleep(0.3)  # reachable again, but nothing has told the informers
+            assert all(i.backing_off and not i.ready for i in informers)
+            gateway.l1.clear()
+            misses = gateway.stats["miss"]
+            await run_component(live_provider, "payments-worker", "status", gateway=gateway)
+            assert gateway.stats["miss"] > misses  # answered by the API, through the gateway
+            async with asyncio.timeout(5):  # well under the 15-30 s each was sleeping
+                await watched(live_provider, "payments")
+            assert all(i.watches == opened[str(i)] + 1 for i in informers)  # one retry each
+            assert not any(i.backing_off for i in informers)
+        finally:
+            await gateway.close()
+
 
 class TestCost:
     """Opening watches does not stall the event loop under the diagnosis that started them."""
