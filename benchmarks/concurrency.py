@@ -17,10 +17,17 @@ The admission bound is raised to 500 and the rate limit lifted so neither queues
 nor defers (limits.py and faults.py measure those).
 
     .venv/bin/python -m benchmarks.concurrency [--levels 1,50,100,500] [--gc stock|T0,T1,T2] [--pin]
+        [--no-memo]
 
 By default the bot's garbage collector is tuned as `deploy-feedback serve` tunes
 it (bot.process.tune_gc, once the bot is warm); --gc stock keeps Python's own
 settings, --gc T0,T1,T2 tries other thresholds (with gc.freeze()).
+
+The emulators reuse their answers to repeated reads (providers/sandbox/memo.py): a
+real platform answers the fiftieth identical read as fast as the first, while moto
+and the Cloud Run fakes spend milliseconds of CPU per answer, which queues under
+load and would be counted as the bot's slowdown. Injected latency and faults still
+apply to every call; --no-memo measures with the emulators computing every answer.
 
 --pin puts the emulators and the bot on different cores (half each; only with 2 or
 more usable cores), as a remote platform's work would not compete with the bot's.
@@ -73,16 +80,20 @@ async def peak_rss(stop: asyncio.Event, into: list[int]) -> None:
 
 
 async def main(
-    levels: list[int], gc_thresholds: tuple[int, ...] | None = None, *, pinned: bool = False
+    levels: list[int],
+    gc_thresholds: tuple[int, ...] | None = None,
+    *,
+    pinned: bool = False,
+    memo: bool = True,
 ) -> None:
     cores = split_cores() if pinned else None
     if pinned and cores is None:
         print("--pin: fewer than 2 usable cores, running unpinned", file=sys.stderr)
-    sandbox = SandboxProcess(latency=True, cores=cores[1] if cores else None)
+    sandbox = SandboxProcess(latency=True, cores=cores[1] if cores else None, memo=memo)
     if cores:
         pin(cores[0])
     try:
-        await run_levels(sandbox, levels, gc_thresholds, cores)
+        await run_levels(sandbox, levels, gc_thresholds, cores, memo=memo)
     finally:
         sandbox.close()
 
@@ -92,6 +103,8 @@ async def run_levels(
     levels: list[int],
     gc_thresholds: tuple[int, ...] | None = None,
     cores: tuple[set[int], set[int]] | None = None,
+    *,
+    memo: bool = True,
 ) -> None:
     async with remote_bot(sandbox.settings, rate_limit="1000000/minute", max_concurrent=500) as bot:
         gateway = bot.gateway
@@ -140,12 +153,20 @@ async def run_levels(
             stop.set()
             await sampler
             ratios = [elapsed / lone[name] for name, elapsed, _ in runs]
+            by_platform: dict[str, list[float]] = {}
+            for name, elapsed, _ in runs:
+                platform = bot.request(name).target.platform
+                by_platform.setdefault(platform, []).append(elapsed / lone[name])
             latencies = [elapsed for _, elapsed, _ in runs]
             results[f"{mode}:{n}"] = {
                 "p50_ms": round_ms(percentile(latencies, 50)),
                 "p95_ms": round_ms(percentile(latencies, 95)),
                 "ratio_to_lone_p50": round(percentile(ratios, 50), 3),
                 "ratio_to_lone_p95": round(percentile(ratios, 95), 3),
+                # Which platform's diagnoses the tail is made of.
+                "ratio_to_lone_p95_by_platform": {
+                    k: round(percentile(v, 95), 3) for k, v in sorted(by_platform.items())
+                },
                 "complete_reports": sum(ok for *_, ok in runs),
                 "wall_s": round(wall, 2),
                 "rss_growth_per_session_kb": round(
@@ -164,6 +185,7 @@ async def run_levels(
         lone_ms={k: round_ms(v) for k, v in sorted(lone.items())},
         lone_cpu_ms_median={k: round(percentile(v, 50), 2) for k, v in sorted(cpu.items())},
         pinned={"bot": sorted(cores[0]), "sandbox": sorted(cores[1])} if cores else None,
+        emulator_memo=sandbox.command(cmd="stats")["memo"] if memo else None,
         gc_thresholds=list(gc.get_threshold()),
         gc_frozen=gc.get_freeze_count(),
         levels=results,
@@ -177,6 +199,11 @@ if __name__ == "__main__":
         "--pin", action="store_true", help="the emulators and the bot on different cores"
     )
     parser.add_argument(
+        "--no-memo",
+        action="store_true",
+        help="emulators compute every answer (their CPU then grows with the bot's load)",
+    )
+    parser.add_argument(
         "--gc", default=None, help="default: as `serve` ships; 'stock' = Python's; or 50000,20,100"
     )
     args = parser.parse_args()
@@ -185,4 +212,11 @@ if __name__ == "__main__":
         thresholds = ()
     elif args.gc:
         thresholds = tuple(int(x) for x in args.gc.split(","))
-    asyncio.run(main([int(x) for x in args.levels.split(",")], thresholds, pinned=args.pin))
+    asyncio.run(
+        main(
+            [int(x) for x in args.levels.split(",")],
+            thresholds,
+            pinned=args.pin,
+            memo=not args.no_memo,
+        )
+    )

@@ -173,15 +173,23 @@ class SandboxProcess:
     """benchmarks.sandbox_server in a child process, driven over its stdin/stdout.
 
     With `cores`, the child and everything it starts (moto's server) run on those cores.
+    With `memo`, the emulators reuse answers of repeated reads (providers/sandbox/memo.py).
     """
 
     def __init__(
-        self, *, latency: bool = True, seed: int = 7, cores: set[int] | None = None
+        self,
+        *,
+        latency: bool = True,
+        seed: int = 7,
+        cores: set[int] | None = None,
+        memo: bool = False,
     ) -> None:
         import subprocess
         import sys
 
         args = [sys.executable, "-m", "benchmarks.sandbox_server", "--seed", str(seed)]
+        if memo:
+            args.append("--memo")
         mine = os.sched_getaffinity(0)
         if cores:
             pin(cores)  # for a moment, so that the child inherits it from its first instruction

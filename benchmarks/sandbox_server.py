@@ -4,12 +4,12 @@ Prints one JSON line with the ProviderSettings fields that point at it, then
 answers JSON commands on stdin, one per line:
   {"cmd": "set", "platform": "aws", "operation": "*", "changes": {"down": true}}
   {"cmd": "clear"}                  back to the baseline latency, no faults
-  {"cmd": "stats"}                  -> {"calls": {...}, "bytes": {...}}
+  {"cmd": "stats"}                  -> {"calls": {...}, "bytes": {...}, "memo": {...}}
   {"cmd": "times", "platform": p}   -> {"times": [wall-clock seconds of each request]}
   {"cmd": "rollout", "namespace": ns, "deployment": d}   a new Kubernetes rollout
                                     (revision + 1) -> {"revision": "N"}
 
-    .venv/bin/python -m benchmarks.sandbox_server [--latency] [--seed N]
+    .venv/bin/python -m benchmarks.sandbox_server [--latency] [--seed N] [--memo]
 """
 
 from __future__ import annotations
@@ -67,16 +67,22 @@ def answer(
     elif cmd == "clear":
         baseline(faults, latency)
     elif cmd == "stats":
-        return {"calls": dict(faults.calls), "bytes": dict(faults.bytes_sent)}
+        return {
+            "calls": dict(faults.calls),
+            "bytes": dict(faults.bytes_sent),
+            "memo": {"hits": faults.memo.hits, "misses": faults.memo.misses},
+        }
     elif cmd == "rollout":
+        faults.memo.clear()
         return rollout(sandbox, str(command["namespace"]), str(command["deployment"]))
     elif cmd == "times":
         return {"times": list(faults.times.get(str(command["platform"]), []))}
     return {"ok": True}
 
 
-async def main(latency: bool, seed: int) -> None:
+async def main(latency: bool, seed: int, memo: bool = False) -> None:
     faults = TimedFaults(seed=seed)
+    faults.memo.enabled = memo
     baseline(faults, latency)
     async with await Sandbox.start(faults=faults) as sandbox:
         print(json.dumps(_fields(sandbox)), flush=True)
@@ -101,5 +107,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--memo", action="store_true", help="reuse answers of repeated reads (sandbox/memo.py)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.latency, args.seed))
+    asyncio.run(main(args.latency, args.seed, args.memo))

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal, TypeAlias
 
+from providers.sandbox.memo import ResponseMemo
+
 Outcome: TypeAlias = Literal["ok", "error", "throttle", "down"]
 
 
@@ -41,6 +43,8 @@ class Faults:
         self.calls: Counter[str] = Counter()
         self.bytes_sent: Counter[str] = Counter()
         self._listeners: list[Callable[[], None]] = []
+        # Reusable answers of read-only calls; off by default (providers/sandbox/memo.py).
+        self.memo = ResponseMemo()
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener()` after every change of the rules (from the changing thread);

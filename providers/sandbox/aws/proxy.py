@@ -35,6 +35,8 @@ _ERRORS: dict[str, dict[str, tuple[int, str]]] = {
     },
 }
 _MESSAGES = {"throttle": "Rate exceeded", "error": "Internal error", "down": "Unavailable"}
+# Operations that only read state: their answers may be reused (Faults.memo).
+_READS = ("Describe", "List", "Get", "BatchGet", "Filter")
 
 
 def operation_of(headers: Any, body: bytes) -> tuple[str, str]:
@@ -82,19 +84,37 @@ async def start_proxy(
 ) -> tuple[web.AppRunner, str]:
     """Serve on 127.0.0.1:0; every AWS call asks `faults` first, then goes to `upstream`."""
 
+    memo = faults.memo
+
     async def forward(request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        if not request.path.startswith("/moto-api"):
+        key: tuple[object, ...] | None = None
+        if request.path.startswith("/moto-api"):
+            memo.clear()  # moto's own API resets or changes state
+        else:
             operation, protocol = operation_of(request.headers, body)
             outcome = await faults.apply("aws", operation)
             if outcome != "ok":
                 return error_response(outcome, protocol)
+            if operation.partition(":")[2].startswith(_READS):
+                # The signature (its date) differs per call; the request itself does not.
+                target = request.headers.get("X-Amz-Target", "")
+                key = ("aws", request.method, request.path_qs, target, body)
+                stored = memo.get(key)
+                if stored is not None:
+                    status, payload, out = stored
+                    faults.record_bytes("aws", len(payload))
+                    return web.Response(status=status, body=payload, headers=out)
+            else:
+                memo.clear()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
         async with session.request(
             request.method, upstream + request.path_qs, headers=headers, data=body
         ) as answer:
             payload = await answer.read()
             out = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP}
+        if key is not None and answer.status == 200:
+            memo.put(key, (answer.status, payload, out), len(payload) + len(body))
         faults.record_bytes("aws", len(payload))
         return web.Response(status=answer.status, body=payload, headers=out)
 

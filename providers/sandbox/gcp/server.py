@@ -81,9 +81,11 @@ class Handlers:
                     service,
                     {
                         method: grpc.unary_unary_rpc_method_handler(
-                            self._guarded(method, fn),
-                            request_deserializer=request.deserialize,
-                            response_serializer=self._counted(response),
+                            # Raw bytes in and out: the handler parses and serializes, so
+                            # that a stored answer can be sent as it is (Faults.memo).
+                            self._guarded(method, fn, request, response),
+                            request_deserializer=None,
+                            response_serializer=self._counted(),
                         )
                         for method, (fn, request, response) in methods.items()
                     },
@@ -93,10 +95,17 @@ class Handlers:
         )
 
     def _guarded(
-        self, method: str, fn: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
-    ) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
-        async def handler(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            outcome = await self.emulator.faults.apply("gcp", method)
+        self,
+        method: str,
+        fn: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]],
+        request_type: Any,
+        response_type: Any,
+    ) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
+        faults = self.emulator.faults
+        memo = faults.memo
+
+        async def handler(raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
+            outcome = await faults.apply("gcp", method)
             if outcome != "ok":
                 code, message = _ABORTS[outcome]
                 await context.abort(code, message)
@@ -105,13 +114,21 @@ class Handlers:
                     grpc.StatusCode.PERMISSION_DENIED,
                     f"Permission '{_DENIED[method]}' denied on resource (or it may not exist).",
                 )
-            return await fn(request, context)
+            # Every RPC here only reads; the answer depends on the request, its field
+            # mask and whether masks are honoured.
+            metadata = dict(context.invocation_metadata() or ())
+            key = ("gcp", method, raw, metadata.get("x-goog-fieldmask"), self.emulator.field_masks)
+            stored: bytes | None = memo.get(key)
+            if stored is not None:
+                return stored
+            data: bytes = response_type.serialize(await fn(request_type.deserialize(raw), context))
+            memo.put(key, data, len(data) + len(raw))
+            return data
 
         return handler
 
-    def _counted(self, response_type: Any) -> Callable[[Any], bytes]:
-        def serialize(message: Any) -> bytes:
-            data: bytes = response_type.serialize(message)
+    def _counted(self) -> Callable[[bytes], bytes]:
+        def serialize(data: bytes) -> bytes:
             self.emulator.faults.record_bytes("gcp", len(data))
             return data
 

@@ -84,3 +84,48 @@ class TestRunAdmin:
         )
         ready = next(c for c in revision.conditions if c.type_ == "Ready")
         assert ready.revision_reason == run_v2.Condition.RevisionReason.HEALTH_CHECK_CONTAINER_ERROR
+
+
+class TestResponseMemo:
+    """With the memo on (benchmarks), a repeated read is served from stored bytes."""
+
+    async def _page(self, channel: Any) -> list[Any]:
+        client = LoggingServiceV2AsyncClient(
+            transport=LoggingServiceV2GrpcAsyncIOTransport(channel=channel)
+        )
+        pager = await client.list_log_entries(
+            request={
+                "resource_names": ["projects/acme-sandbox"],
+                "filter": _FILTER,
+                "order_by": "timestamp desc",
+                "page_size": 100,
+            },
+            retry=None,
+        )
+        async for entry in pager:  # the first page's first entry is enough
+            return [entry]
+        return []
+
+    async def test_a_repeated_read_is_remembered_and_identical(
+        self, channel: Any, faults: Faults
+    ) -> None:
+        faults.memo.enabled = True
+        first = await self._page(channel)
+        assert (faults.memo.hits, faults.memo.misses) == (0, 1)
+        second = await self._page(channel)
+        assert (faults.memo.hits, faults.memo.misses) == (1, 1)
+        assert second == first
+        assert faults.calls["gcp:ListLogEntries"] == 2  # every call still counted
+
+    async def test_denied_and_faults_still_apply(
+        self, channel: Any, faults: Faults, emulator: GcpEmulator
+    ) -> None:
+        faults.memo.enabled = True
+        await self._page(channel)
+        faults.set("gcp", "ListLogEntries", down=True)
+        with pytest.raises(gexc.ServiceUnavailable):
+            await self._page(channel)
+        faults.clear()
+        emulator.deny("ListLogEntries")
+        with pytest.raises(gexc.PermissionDenied):
+            await self._page(channel)
