@@ -9,10 +9,12 @@ import os
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime
+from importlib import metadata
 from typing import Any
 from urllib.parse import urlsplit
 
 import aioboto3
+import botocore
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 from botocore.exceptions import (
@@ -38,6 +40,16 @@ from providers.errors import (
 from providers.gateway import Json
 from providers.registry import ProviderSettings
 
+
+def _user_agent() -> str:
+    try:
+        ours = metadata.version("deploy-feedback")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        ours = "dev"
+    return f"deploy-feedback/{ours} botocore/{botocore.__version__}"
+
+
+USER_AGENT = _user_agent()
 # Credentials that only ever go to a loopback endpoint (the sandbox's moto server): the
 # user's real chain is never read, so no real key is signed into a request to a local port.
 _LOOPBACK_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -128,6 +140,9 @@ class AwsClients:
             read_timeout=timeout,
             retries={"max_attempts": 1},  # our own retry layer retries, with a budget
             max_pool_connections=32,
+            # A fixed User-Agent: botocore otherwise rebuilds and sanitises a 30-part
+            # string on every request (~0.2 ms each, a tenth of a cold ECS diagnosis).
+            user_agent=USER_AGENT,
         )
         self._stack = AsyncExitStack()
         self._clients: dict[tuple[str, str], Any] = {}

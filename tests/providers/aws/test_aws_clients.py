@@ -176,3 +176,39 @@ class TestProfiles:
 
         with pytest.raises(ConfigError, match="df-test-no-such-profile"):
             create(ProviderSettings(aws_profile="df-test-no-such-profile"))
+
+
+async def test_requests_carry_a_fixed_user_agent_naming_the_bot() -> None:
+    """The User-Agent is ours and fixed (botocore rebuilds its own on every request)."""
+    from aiohttp import web
+
+    from providers.aws.clients import AwsClients
+    from providers.registry import ProviderSettings
+
+    seen: list[str] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("User-Agent", ""))
+        return web.json_response(
+            {"clusters": [], "failures": []}, content_type="application/x-amz-json-1.1"
+        )
+
+    app = web.Application()
+    app.router.add_post("/", answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    clients = AwsClients(ProviderSettings(aws_endpoint_url=f"http://127.0.0.1:{port}"))
+    try:
+        ecs = await clients.client("ecs", "us-east-1")
+        for _ in range(2):
+            await ecs.describe_clusters(clusters=["prod"])
+    finally:
+        await clients.close()
+        await runner.cleanup()
+    assert len(seen) == 2
+    assert seen[0] == seen[1]
+    assert seen[0].startswith("deploy-feedback/")
+    assert "botocore/" in seen[0]
