@@ -41,11 +41,21 @@ class CollectContext:
         key = call.key()
         shared = self.memo.get(key)
         if shared is None:
-            shared = asyncio.ensure_future(self.gateway.fetch(call, fn, deadline=self.deadline))
-            # A cancelled component must not leave "exception never retrieved" behind.
-            shared.add_done_callback(lambda done: done.cancelled() or done.exception())
+            # What a cache or a watch holds now is taken at once: no task, no wait.
+            peek = getattr(self.gateway, "peek", None)
+            held: Fetched | None = peek(call, key) if peek is not None else None
+            if held is not None:
+                shared = asyncio.get_running_loop().create_future()
+                shared.set_result(held)
+            else:
+                shared = asyncio.ensure_future(self.gateway.fetch(call, fn, deadline=self.deadline))
+                # A cancelled component must not leave "exception never retrieved" behind.
+                shared.add_done_callback(lambda done: done.cancelled() or done.exception())
             self.memo[key] = shared
-        fetched = await asyncio.shield(shared)
+        if shared.done() and not shared.cancelled() and shared.exception() is None:
+            fetched = shared.result()
+        else:
+            fetched = await asyncio.shield(shared)
         self.calls += 1
         self.cache_hits += int(fetched.cached)
         return fetched.value

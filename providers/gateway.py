@@ -65,7 +65,11 @@ class Gateway(Protocol):
     async def fetch(
         self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
     ) -> Fetched:
-        """Return the call's value, running `fn` only when it must."""
+        """Return the call's value, running `fn` only when it must.
+
+        A gateway may also offer `peek(call, key) -> Fetched | None`: the value if it
+        holds one now, answered without waiting (CollectContext.fetch asks it first).
+        """
         ...
 
 

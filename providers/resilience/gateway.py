@@ -95,16 +95,10 @@ class ResilientGateway:
         self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None
     ) -> Fetched:
         """Return the call's value from a cache, a shared in-flight call, or the platform."""
-        for view in self.live_views:
-            live = view.answer(call, self)
-            if live is not None:
-                self._count(call, "watch")
-                return Fetched(live, cached=True)
         key = call.key()
-        value = self.l1.get(key)
-        if value is not MISSING:
-            self._count(call, "l1")
-            return Fetched(value, cached=True)
+        held = self.peek(call, key)
+        if held is not None:
+            return held
         (value, level), joined = await self._local.run(
             key, lambda: self._flight(call, key, fn, deadline), deadline=deadline
         )
@@ -113,6 +107,23 @@ class ResilientGateway:
             for view in self.live_views:
                 view.reached(call)
         return Fetched(value, cached=joined or level == "l2")
+
+    def peek(self, call: Call, key: str | None = None) -> Fetched | None:
+        """The call's value if a live view or L1 holds it now, without waiting for anything.
+
+        A caller that gets one needs no task and no trip through the event loop: in a
+        burst of diagnoses each such trip waits behind everyone else's work.
+        """
+        for view in self.live_views:
+            live = view.answer(call, self)
+            if live is not None:
+                self._count(call, "watch")
+                return Fetched(live, cached=True)
+        value = self.l1.get(key or call.key())
+        if value is not MISSING:
+            self._count(call, "l1")
+            return Fetched(value, cached=True)
+        return None
 
     async def request(
         self, call: Call, fn: Callable[[], Awaitable[Json]], *, deadline: float | None = None

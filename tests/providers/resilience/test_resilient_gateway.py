@@ -51,6 +51,36 @@ class TestCaching:
         assert second.value == first.value
         assert platform.calls == 1
 
+    async def test_a_held_value_reaches_a_component_without_a_trip_through_the_loop(
+        self,
+    ) -> None:
+        """In a burst every trip through the event loop waits behind everyone else's work."""
+        from datetime import UTC, datetime
+
+        from providers.base import CollectContext
+        from providers.model import EcsLocation, ServiceTarget
+
+        gateway, platform = ResilientGateway(), Platform()
+        await gateway.fetch(status_call(), platform.call("42"))
+        target = ServiceTarget(
+            "checkout-api", "ecs", EcsLocation("prod", "checkout-api", "us-east-1")
+        )
+        now = datetime.now(UTC)
+        ctx = CollectContext(target, "basic", now, now, gateway)
+        step = ctx.fetch(status_call(), platform.call("42"))
+        with pytest.raises(StopIteration) as finished:  # done on its first step: no await
+            step.send(None)
+        assert finished.value.value == {
+            "rollout": "42",
+            "events": ["(service checkout-api) failed"],
+        }
+        assert (ctx.calls, ctx.cache_hits, platform.calls) == (1, 1, 1)
+        # A second component of the same diagnosis takes it from the diagnosis's memo.
+        again = ctx.for_component().fetch(status_call(), platform.call("42"))
+        with pytest.raises(StopIteration):
+            again.send(None)
+        assert gateway.stats["l1"] == 1
+
     async def test_a_new_rollout_is_fetched_afresh(self) -> None:
         gateway, platform = ResilientGateway(), Platform()
         await gateway.fetch(status_call("checkout-api:42"), platform.call("42"))
