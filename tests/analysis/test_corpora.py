@@ -11,9 +11,14 @@ from analysis.model import CATEGORIES
 
 CORPUS = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus"
 FIELDS = {"id", "platform", "kind", "evidence", "label", "source", "url", "note"}
+BATCHES = sorted(p.name for p in CORPUS.glob("fresh*.jsonl"))
 
 
-@pytest.mark.parametrize("name", ["fresh.jsonl", "fresh2.jsonl"])
+def test_every_batch_is_checked() -> None:
+    assert len(BATCHES) >= 7
+
+
+@pytest.mark.parametrize("name", BATCHES)
 def test_corpus_is_well_formed(name: str) -> None:
     lines = [line for line in (CORPUS / name).read_text(encoding="utf-8").splitlines() if line]
     cases = [json.loads(line) for line in lines]
@@ -29,8 +34,10 @@ def test_corpus_is_well_formed(name: str) -> None:
 
 
 def test_corpora_share_no_thread() -> None:
-    sources = [
-        {json.loads(line)["source"] for line in (CORPUS / n).read_text().splitlines() if line}
-        for n in ("fresh.jsonl", "fresh2.jsonl")
-    ]
-    assert not sources[0] & sources[1]
+    seen: dict[str, str] = {}
+    for name in BATCHES:
+        for line in (CORPUS / name).read_text(encoding="utf-8").splitlines():
+            if line:
+                url = json.loads(line)["url"]
+                assert url not in seen, f"{url} in both {seen.get(url)} and {name}"
+                seen[url] = name
