@@ -68,7 +68,15 @@ _RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]
         re.compile(r"eyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}"),
         "[REDACTED:jwt]",
     ),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/\-]{8,}=*"), r"\1 [REDACTED:token]"),
+    # A token ends in at most "==" of base64 padding. A word followed by "=" and more is
+    # a key=value ("Basic password=<value>"), left whole to the key/value rule below.
+    (
+        re.compile(
+            r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/\-]{8,}"
+            r"(?:={1,2}(?=[\s\"',;)\]}>]|$)|(?![=A-Za-z0-9._~+/\-]))"
+        ),
+        r"\1 [REDACTED:token]",
+    ),
     (
         re.compile(
             r"\b(?:xox[abposr]|xapp|ghp|gho|ghs|github_pat|glpat|sk_live)[-_][A-Za-z0-9_\-]{8,}"

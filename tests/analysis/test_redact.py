@@ -96,6 +96,16 @@ class TestRedactFunction:
         for text, mask in cases.items():
             assert mask in redact(text), text
 
+    def test_a_key_value_after_the_word_basic_is_masked_whole(self) -> None:
+        # Found by the fuzz test below: the Basic-token rule took "password=" as a token
+        # and left the value behind.
+        for text in ("BASIC password=000000000000", "basic token=*9f8e7d6c5b4a"):
+            masked = redact(text)
+            assert text.split("=", 1)[1] not in masked, masked
+        assert redact("Authorization: Basic dXNlcjpwYXNzd29yZA==") == (
+            "Authorization: Basic [REDACTED:token]"
+        )
+
     def test_ordinary_text_is_untouched(self) -> None:
         text = 'FATAL:  password authentication failed for user "app"'
         assert redact(text) == text
