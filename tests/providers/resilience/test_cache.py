@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 
-from providers.resilience.cache import MISSING, MemoryCache, RedisCache, encode
+from hypothesis import given
+from hypothesis import strategies as st
+
+from providers.resilience.cache import MISSING, MemoryCache, RedisCache, decode, encode
 from providers.resilience.redis_state import RedisLink
 from tests.providers.resilience.doubles import ManualClock
 
@@ -98,3 +102,34 @@ class TestRedisCache:
             assert await cache.get("k") is None
         finally:
             await link.close()
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@given(_JSON)
+def test_encode_writes_what_the_standard_library_writes(value: object) -> None:
+    """The fast encoder is a drop-in: either side reads the other's bytes back to the value
+    (replicas of different versions share L2); only number spellings may differ."""
+    standard = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    assert decode(encode(value)) == value
+    assert json.loads(encode(value)) == value
+    assert decode(standard) == value
+
+
+def test_values_the_fast_encoder_refuses_still_round_trip() -> None:
+    for value in ({1: "int key"}, {"big": 2**70}):
+        blob = encode(value)
+        assert blob == json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    assert decode(b'{"big":1180591620717411303424}') == {"big": 2**70}
+    assert decode(b"[NaN]")[0] != decode(b"[NaN]")[0]  # the standard library's NaN token
