@@ -153,6 +153,24 @@ class TestCauseOverSymptom:
         )
         assert top(engine, text, "ecs") == "dns_network"
 
+    def test_pull_failure_behind_an_ecs_placement_failure(self, engine: Engine) -> None:
+        text = (
+            "(service worker) was unable to place a task. Reason: CannotPullContainerError: "
+            "pull image manifest has been retried 7 time(s): image Manifest does not contain "
+            "descriptor matching platform 'linux/amd64'."
+        )
+        assert top(engine, text, "ecs") == "image_pull"
+
+    def test_a_probe_spec_naming_loopback_is_not_a_loopback_bind(self, engine: Engine) -> None:
+        text = (
+            "LivenessProbe:&Probe{Handler:Handler{HTTPGet:&HTTPGetAction{Path:/healthz,"
+            "Port:6443,Host:127.0.0.1,Scheme:HTTPS,}}} is dead, but RestartPolicy says that "
+            "we should restart it."
+        )
+        analysis = engine.analyze(evidence_from_text(text), platform="kubernetes")
+        binding = [f.confidence for f in analysis.findings if f.category == "port_binding"]
+        assert max(binding, default=0.0) < 0.3  # 0.61 when the dump counted as a bind
+
     def test_oom_killed_init_inside_oci_error(self, engine: Engine) -> None:
         text = (
             "CannotStartContainerError: Error response from daemon: OCI runtime create failed: "
