@@ -31,22 +31,27 @@ async def channel(emulator: GcpEmulator) -> AsyncIterator[Any]:
     await opened.close()
 
 
+async def _newest_entries(channel: Any, *, page_size: int) -> Any:
+    """ListLogEntries for the search-frontend scenario, newest first, as a pager."""
+    client = LoggingServiceV2AsyncClient(
+        transport=LoggingServiceV2GrpcAsyncIOTransport(channel=channel)
+    )
+    return await client.list_log_entries(
+        request={
+            "resource_names": ["projects/acme-sandbox"],
+            "filter": _FILTER,
+            "order_by": "timestamp desc",
+            "page_size": page_size,
+        },
+        retry=None,
+    )
+
+
 class TestLogPaging:
     """ListLogEntries pages with tokens, newest first, at most 500 entries a page."""
 
     async def test_every_entry_over_three_pages(self, channel: Any, faults: Faults) -> None:
-        client = LoggingServiceV2AsyncClient(
-            transport=LoggingServiceV2GrpcAsyncIOTransport(channel=channel)
-        )
-        pager = await client.list_log_entries(
-            request={
-                "resource_names": ["projects/acme-sandbox"],
-                "filter": _FILTER,
-                "order_by": "timestamp desc",
-                "page_size": 1000,
-            },
-            retry=None,
-        )
+        pager = await _newest_entries(channel, page_size=1000)
         stamps = [entry.timestamp async for entry in pager]
         assert len(stamps) > 1000
         assert stamps == sorted(stamps, reverse=True)
@@ -90,18 +95,7 @@ class TestResponseMemo:
     """With the memo on (benchmarks), a repeated read is served from stored bytes."""
 
     async def _page(self, channel: Any) -> list[Any]:
-        client = LoggingServiceV2AsyncClient(
-            transport=LoggingServiceV2GrpcAsyncIOTransport(channel=channel)
-        )
-        pager = await client.list_log_entries(
-            request={
-                "resource_names": ["projects/acme-sandbox"],
-                "filter": _FILTER,
-                "order_by": "timestamp desc",
-                "page_size": 100,
-            },
-            retry=None,
-        )
+        pager = await _newest_entries(channel, page_size=100)
         async for entry in pager:  # the first page's first entry is enough
             return [entry]
         return []
