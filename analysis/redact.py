@@ -9,7 +9,8 @@ from collections.abc import Callable
 _KEY_VALUE = re.compile(
     r"(?i)([\w.\-]{0,64}(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key"
     r"|private[_\-]?key|client[_\-]?secret|credentials?)[\w.\-]{0,64})"
-    r"([\"']?\s*[=:]\s*)(\"[^\"\n]{0,512}\"?|'[^'\n]{0,512}'?|[^\s,;&\"'}\]]{1,512})"
+    r"([\"']?\s*[=:]\s*)((?:bearer|basic)\s+[^\s,;&\"'}\]]{1,512}"
+    r"|\"[^\"\n]{0,512}\"?|'[^'\n]{0,512}'?|[^\s,;&\"'}\]]{1,512})"
 )
 _SECRET_WORD = re.compile(
     r"(?i)password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|credential"
@@ -32,6 +33,8 @@ def _mask_value(match: re.Match[str]) -> str:
     if not _SECRET_WORD.search(field) or _NAMING_FIELD.search(field):
         return match.group(0)
     if _RESOURCE_VALUE.match(value) or _inside_arn(match.string, match.start()):
+        return match.group(0)
+    if value.startswith("[REDACTED:"):  # an earlier rule already masked it, and said what
         return match.group(0)
     return f"{key}{separator}[REDACTED:secret]"
 
@@ -68,15 +71,12 @@ _RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]
         re.compile(r"eyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}"),
         "[REDACTED:jwt]",
     ),
-    # A token ends in at most "==" of base64 padding. A word followed by "=" and more is
-    # a key=value ("Basic password=<value>"), left whole to the key/value rule below.
-    (
-        re.compile(
-            r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/\-]{8,}"
-            r"(?:={1,2}(?=[\s\"',;)\]}>]|$)|(?![=A-Za-z0-9._~+/\-]))"
-        ),
-        r"\1 [REDACTED:token]",
-    ),
+    # key=value pairs go first, so "Basic password=<value>" and "password: <value>" after
+    # the word Basic lose their value whatever the token rule below then takes.
+    (_KEY_VALUE, _mask_value),
+    # The token runs on through "=" and the punctuation values use: over-masking a
+    # trailing character is better than leaving half a token ("Bearer abc==def").
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=*!$%^()\-]{8,}"), r"\1 [REDACTED:token]"),
     (
         re.compile(
             r"\b(?:xox[abposr]|xapp|ghp|gho|ghs|github_pat|glpat|sk_live)[-_][A-Za-z0-9_\-]{8,}"
@@ -84,7 +84,6 @@ _RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]
         "[REDACTED:token]",
     ),
     (re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"), "[REDACTED:api_key]"),
-    (_KEY_VALUE, _mask_value),
 )
 
 

@@ -99,12 +99,30 @@ class TestRedactFunction:
     def test_a_key_value_after_the_word_basic_is_masked_whole(self) -> None:
         # Found by the fuzz test below: the Basic-token rule took "password=" as a token
         # and left the value behind.
-        for text in ("BASIC password=000000000000", "basic token=*9f8e7d6c5b4a"):
+        for text, secret in (
+            ("BASIC password=000000000000", "000000000000"),
+            ("basic token=*9f8e7d6c5b4a", "9f8e7d6c5b4a"),
+            ("BASIC password: *00000000000", "00000000000"),
+            ("Bearer abc12345==def", "def"),
+            ("X-Auth-Token: Bearer abcdefgh12345", "abcdefgh12345"),
+        ):
             masked = redact(text)
-            assert text.split("=", 1)[1] not in masked, masked
+            assert secret not in masked, masked
+        assert redact("token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.SflKxwRJSMeKKF2QT4fwpM") == (
+            "token=[REDACTED:jwt]"
+        )
         assert redact("Authorization: Basic dXNlcjpwYXNzd29yZA==") == (
             "Authorization: Basic [REDACTED:token]"
         )
+        # Padding followed by any delimiter still ends a token (escaped JSON, markdown, a
+        # query string, a sentence).
+        for text in (
+            '{\\"Authorization\\":\\"Basic dXNlcjpwYXNzd29yZA==\\"}',
+            "`Bearer abcdefgh12345678==`",
+            "Bearer abcdefgh1234567=&x=1",
+            "Basic dXNlcjpwYXNzd29yZA==.",
+        ):
+            assert "[REDACTED:token]" in redact(text), text
 
     def test_ordinary_text_is_untouched(self) -> None:
         text = 'FATAL:  password authentication failed for user "app"'
