@@ -10,6 +10,7 @@ bytes, decoded again on their next hit. L2 holds zlib-compressed JSON.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ class _Missing:
 
 MISSING: Final = _Missing()
 
+# Integers orjson cannot hold exactly have at least 19 digits (beyond -2**63 or 2**64 - 1).
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 # Compressing tiny values costs more than it saves.
 _COMPRESS_MIN_BYTES = 512
 
@@ -52,10 +55,16 @@ def encode(value: Json) -> bytes:
 
 
 def decode(blob: bytes) -> Json:
-    """The value back from `encode` output."""
+    """The value back from `encode` output.
+
+    orjson reads integers beyond 64 bits as floats, silently; a blob with a run of 19
+    or more digits (a possible one) is read by the standard library, which keeps them.
+    """
+    if _LONG_DIGITS.search(blob):
+        return json.loads(blob)
     try:
         return orjson.loads(blob)
-    except orjson.JSONDecodeError:  # the standard library's own extensions (NaN) or big ints
+    except orjson.JSONDecodeError:  # the standard library's own extension: NaN, Infinity
         return json.loads(blob)
 
 

@@ -6,7 +6,9 @@ and under load that CPU queues, so an emulator's latency grows with the bot's lo
 where a platform's would not. With the memo on, an emulator answers a read it has
 answered before, with no state change in between, from its stored bytes: injected
 latency, faults, permission switches and call counters still apply to every call.
-Any write through an emulator, a rollout, or `clear()` empties it.
+Any write through an emulator, a rollout, or `clear()` empties it; whatever changes
+emulated state another way (a scenario added in a test, moto written to directly)
+must call `clear()` itself.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ class ResponseMemo:
         self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every `clear()`: a read that started before a write must not be kept."""
+        return self._generation
 
     def get(self, key: Hashable) -> Any | None:
         """The stored answer for `key`, or None (always None while disabled)."""
@@ -44,11 +52,17 @@ class ResponseMemo:
             self.hits += 1
             return found[0]
 
-    def put(self, key: Hashable, answer: Any, size: int) -> None:
-        """Keep `answer` (about `size` bytes); the least recently used go first when full."""
+    def put(self, key: Hashable, answer: Any, size: int, *, generation: int | None = None) -> None:
+        """Keep `answer` (about `size` bytes); the least recently used go first when full.
+
+        With `generation` (read before the answer was computed), an answer computed
+        across a `clear()` is dropped: it may predate the write that cleared the memo.
+        """
         if not self.enabled:
             return
         with self._lock:
+            if generation is not None and generation != self._generation:
+                return
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old[1]
@@ -63,6 +77,7 @@ class ResponseMemo:
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+            self._generation += 1
 
     def __len__(self) -> int:
         with self._lock:

@@ -51,6 +51,12 @@ def operation_of(headers: Any, body: bytes) -> tuple[str, str]:
     return f"{service}:{action}", "ec2" if service == "ec2" else "query"
 
 
+def _credential_scope(authorization: str) -> str:
+    """`<key>/<region>/<service>` from a SigV4 Authorization header (no date, no signature)."""
+    parts = authorization.partition("Credential=")[2].split(",", 1)[0].split("/")
+    return "/".join(parts[i] for i in (0, 2, 3) if i < len(parts))
+
+
 def error_response(outcome: Outcome, protocol: str) -> web.Response:
     """Throttling, a 5xx, or an outage, in the wire format the client expects."""
     status, code = _ERRORS[protocol][outcome]
@@ -89,6 +95,7 @@ async def start_proxy(
     async def forward(request: web.Request) -> web.StreamResponse:
         body = await request.read()
         key: tuple[object, ...] | None = None
+        generation = 0
         if request.path.startswith("/moto-api"):
             memo.clear()  # moto's own API resets or changes state
         else:
@@ -97,9 +104,12 @@ async def start_proxy(
             if outcome != "ok":
                 return error_response(outcome, protocol)
             if operation.partition(":")[2].startswith(_READS):
-                # The signature (its date) differs per call; the request itself does not.
+                # The signature and its date differ per call; the request does not. The
+                # credential scope names the account key, region and service.
                 target = request.headers.get("X-Amz-Target", "")
-                key = ("aws", request.method, request.path_qs, target, body)
+                scope = _credential_scope(request.headers.get("Authorization", ""))
+                key = ("aws", request.method, request.path_qs, target, scope, body)
+                generation = memo.generation
                 stored = memo.get(key)
                 if stored is not None:
                     status, payload, out = stored
@@ -114,7 +124,11 @@ async def start_proxy(
             payload = await answer.read()
             out = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP}
         if key is not None and answer.status == 200:
-            memo.put(key, (answer.status, payload, out), len(payload) + len(body))
+            memo.put(
+                key, (answer.status, payload, out), len(payload) + len(body), generation=generation
+            )
+        elif key is None:
+            memo.clear()  # again once the write is done: reads that raced it are void
         faults.record_bytes("aws", len(payload))
         return web.Response(status=answer.status, body=payload, headers=out)
 

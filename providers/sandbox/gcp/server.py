@@ -118,11 +118,12 @@ class Handlers:
             # mask and whether masks are honoured.
             metadata = dict(context.invocation_metadata() or ())
             key = ("gcp", method, raw, metadata.get("x-goog-fieldmask"), self.emulator.field_masks)
+            generation = memo.generation
             stored: bytes | None = memo.get(key)
             if stored is not None:
                 return stored
             data: bytes = response_type.serialize(await fn(request_type.deserialize(raw), context))
-            memo.put(key, data, len(data) + len(raw))
+            memo.put(key, data, len(data) + len(raw), generation=generation)
             return data
 
         return handler

@@ -83,3 +83,27 @@ def test_the_memo_is_bounded_in_bytes() -> None:
     assert len(memo) == 2  # 256 MiB hold two of 100 MiB
     assert memo.get(0) is None
     assert memo.get(3) == b""
+
+
+def test_an_answer_computed_across_a_clear_is_not_kept() -> None:
+    memo = ResponseMemo(enabled=True)
+    started = memo.generation  # a read misses and goes to the platform...
+    memo.clear()  # ...a write lands meanwhile...
+    memo.put("k", b"old", 3, generation=started)  # ...the read's answer predates it
+    assert memo.get("k") is None
+    memo.put("k", b"new", 3, generation=memo.generation)
+    assert memo.get("k") == b"new"
+
+
+@in_module_loop
+async def test_regions_do_not_share_answers(aws: AwsSandbox, memo: ResponseMemo) -> None:
+    """Same request body in two regions: the credential scope keeps their answers apart."""
+    session = aioboto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+    answers = []
+    for region in ("us-east-1", "eu-west-1"):
+        async with session.client(
+            "ecs", region_name=region, endpoint_url=aws.emulator.proxy_url
+        ) as ecs:
+            answers.append((await ecs.list_clusters())["clusterArns"])
+    assert answers[0]
+    assert answers[1] == []
