@@ -324,6 +324,17 @@ class TestSlowStartOrWrongPort:
         assert found[0].category == "port_binding"
         assert found[0].confidence < 0.8
 
+    def test_the_bare_message_also_offers_the_other_documented_causes(self, engine: Engine) -> None:
+        text = (
+            "Cloud Run error: Container failed to start. Failed to start and then listen on "
+            "the port defined by the PORT environment variable."
+        )
+        found = engine.analyze(evidence_from_text(text), platform="cloudrun").findings
+        assert [f.category for f in found][0] == "port_binding"
+        alternatives = {f.category: f.confidence for f in found[1:]}
+        assert {"exec_error", "timeout"} <= set(alternatives)  # an arm64 image, a slow start
+        assert max(alternatives.values()) < found[0].confidence
+
 
 class TestWhenNothingMatches:
     """No confident finding: the most frequent error templates since the rollout instead."""
