@@ -330,7 +330,7 @@ class TestSlowStartOrWrongPort:
             "the port defined by the PORT environment variable."
         )
         found = engine.analyze(evidence_from_text(text), platform="cloudrun").findings
-        assert [f.category for f in found][0] == "port_binding"
+        assert found[0].category == "port_binding"
         alternatives = {f.category: f.confidence for f in found[1:]}
         assert {"exec_error", "timeout"} <= set(alternatives)  # an arm64 image, a slow start
         assert max(alternatives.values()) < found[0].confidence
