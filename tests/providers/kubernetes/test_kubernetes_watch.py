@@ -264,11 +264,7 @@ class TestRecovery:
         k8s_sandbox: KubernetesEmulator,
         k8s_faults: Faults,
     ) -> None:
-        live_provider.live_policy = LivePolicy(
-            watch=WatchPolicy(backoff_s=0.01, max_backoff_s=0.05)
-        )
-        gateway = ResilientGateway(rate_limit="10000/minute", breaker=BreakerPolicy(open_s=0.2))
-        gateway.live_views.append(live_provider)
+        gateway = _watching_gateway(live_provider, backoff_s=0.01, max_backoff_s=0.05)
         try:
             await run_component(live_provider, "payments-worker", "pods", gateway=gateway)
             informers = await watched(live_provider, "payments")
@@ -310,11 +306,7 @@ class TestRecovery:
         self, live_provider: KubernetesProvider, k8s_faults: Faults
     ) -> None:
         # backoffs of 15-30 s: only the wake can bring the watches back within the test
-        live_provider.live_policy = LivePolicy(
-            watch=WatchPolicy(backoff_s=30.0, max_backoff_s=30.0)
-        )
-        gateway = ResilientGateway(rate_limit="10000/minute", breaker=BreakerPolicy(open_s=0.2))
-        gateway.live_views.append(live_provider)
+        gateway = _watching_gateway(live_provider, backoff_s=30.0, max_backoff_s=30.0)
         try:
             await run_component(live_provider, "payments-worker", "status", gateway=gateway)
             informers = await watched(live_provider, "payments")
@@ -411,6 +403,18 @@ async def _watch_types(core: CoreV1Api, namespace: str) -> list[str]:
     async with Watch() as watch:
         stream = watch.stream(core.list_namespaced_pod, namespace, timeout_seconds=1)
         return [event["type"] async for event in stream]
+
+
+def _watching_gateway(
+    provider: KubernetesProvider, *, backoff_s: float, max_backoff_s: float
+) -> ResilientGateway:
+    """A gateway that asks `provider`'s watches first; watches retry on the given backoff."""
+    provider.live_policy = LivePolicy(
+        watch=WatchPolicy(backoff_s=backoff_s, max_backoff_s=max_backoff_s)
+    )
+    gateway = ResilientGateway(rate_limit="10000/minute", breaker=BreakerPolicy(open_s=0.2))
+    gateway.live_views.append(provider)
+    return gateway
 
 
 async def _until(predicate: Callable[[], bool]) -> None:
