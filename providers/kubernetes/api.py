@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies_environment, proxy_bypass
 
 import aiohttp
 from kubernetes_asyncio.client import (
@@ -153,7 +155,8 @@ class KubeCluster:
         async with self._lock:
             if self._client is None:
                 config, self._scope = await self._load_config()
-                self._client = ApiClient(configuration=config)
+                config.proxy = config.proxy or env_proxy(config.host)
+                self._client = _direct(ApiClient(configuration=config))
             return self._client
 
     async def _streams(self) -> ApiClient:
@@ -164,7 +167,7 @@ class KubeCluster:
                 assert self._client is not None
                 config = copy.copy(self._client.configuration)
                 config.connection_pool_maxsize = 0  # aiohttp: no limit; one connection per watch
-                self._watch_client = ApiClient(configuration=config)
+                self._watch_client = _direct(ApiClient(configuration=config))
             return self._watch_client
 
     async def _load_config(self) -> tuple[Configuration, str]:
@@ -187,6 +190,27 @@ class KubeCluster:
             raise ConfigError(f"Cannot use kubeconfig {paths}: {exc}") from exc
         current: Any = loader.current_context
         return config, str(current["name"])
+
+
+def _direct(client: ApiClient) -> ApiClient:
+    """`client` without aiohttp's per-request look into the environment.
+
+    kubernetes_asyncio opens its session with trust_env=True, with which aiohttp reads
+    ~/.netrc in a worker thread before every request: under load, each GET pays a
+    thread hop and a fight for the GIL. The one thing trust_env gave us, a proxy from
+    HTTPS_PROXY/NO_PROXY, is resolved once when the client is made (env_proxy).
+    """
+    client.rest_client.pool_manager._trust_env = False
+    return client
+
+
+def env_proxy(server: str | None) -> str | None:
+    """The proxy the environment names for `server` (HTTPS_PROXY & co., NO_PROXY honoured)."""
+    parts = urlsplit(server or "")
+    proxy = getproxies_environment().get(parts.scheme or "https")
+    if not proxy or not parts.hostname or proxy_bypass(parts.hostname):
+        return None
+    return proxy
 
 
 def _unreachable(operation: str, exc: aiohttp.ClientError) -> ProviderUnavailable:

@@ -30,7 +30,7 @@ from providers.resilience.breaker import (
 )
 from providers.resilience.cache import MISSING, MemoryCache, RedisCache, decode, encode
 from providers.resilience.clock import Clock, LoopClock, remaining
-from providers.resilience.limiter import LimitsWindow, RateLimiter, SharedWindow
+from providers.resilience.limiter import LocalWindow, RateLimiter, SharedWindow
 from providers.resilience.observer import CacheLevel, NullObserver, Observer
 from providers.resilience.redis_state import RedisLink
 from providers.resilience.retry import RetryPolicy, retrying
@@ -82,11 +82,9 @@ class ResilientGateway:
             )
             self._l2 = RedisCache(self.link)
             self._shared = RedisFlights(self.link, clock=self.clock)
-            window: SharedWindow | LimitsWindow = SharedWindow(self.link)
+            window: SharedWindow | LocalWindow = SharedWindow(self.link, self.clock)
         else:
-            from limits.aio.storage import MemoryStorage
-
-            window = LimitsWindow(MemoryStorage())
+            window = LocalWindow(self.clock)
         self.limiter = RateLimiter(
             window, clock=self.clock, default=rate_limit, overrides=rate_limits
         )

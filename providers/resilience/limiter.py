@@ -1,7 +1,8 @@
-"""Per-provider rate limits (provider + account/project/cluster) with the `limits` library.
+"""Per-provider rate limits (provider + account/project/cluster).
 
-With Redis the moving window lives there, so every replica draws from one
-budget; without it (or while Redis is down) each process keeps its own. A call
+With Redis the moving window lives there (the `limits` library's), so every
+replica draws from one budget; without it (or while Redis is down) each process
+keeps its own in memory (LocalWindow: no lock, no thread, O(1) per hit). A call
 waits for a token only as long as its deadline allows; past that it is
 deferred with ProviderThrottled, never left hanging.
 """
@@ -9,11 +10,12 @@ deferred with ProviderThrottled, never left hanging.
 from __future__ import annotations
 
 import time
+from collections import defaultdict, deque
 from collections.abc import Mapping
 from typing import Protocol
 
 from limits import RateLimitItem, RateLimitItemPerSecond, parse
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from providers.errors import ProviderThrottled
@@ -48,10 +50,41 @@ class Window(Protocol):
         ...
 
 
-class LimitsWindow:
-    """A `limits` moving window over one storage (Redis or memory)."""
+class LocalWindow:
+    """An in-process moving window on `clock`: the hit times of each key, oldest first.
 
-    def __init__(self, storage: MemoryStorage | RedisStorage) -> None:
+    `limits`' own MemoryStorage hands every expiry pass to a worker thread
+    (asyncio.to_thread per key), which under load costs each provider call a thread
+    hop and a fight for the GIL; one event loop needs no locks at all.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def _trim(self, item: RateLimitItem, key: str) -> deque[float]:
+        hits = self._hits[key]
+        oldest_kept = self._clock.now() - item.get_expiry()
+        while hits and hits[0] <= oldest_kept:
+            hits.popleft()
+        return hits
+
+    async def hit(self, item: RateLimitItem, key: str) -> bool:
+        hits = self._trim(item, key)
+        if len(hits) >= item.amount:
+            return False
+        hits.append(self._clock.now())
+        return True
+
+    async def free_in_s(self, item: RateLimitItem, key: str) -> float:
+        hits = self._trim(item, key)
+        return max(0.0, hits[0] + item.get_expiry() - self._clock.now()) if hits else 0.0
+
+
+class LimitsWindow:
+    """A `limits` moving window over Redis."""
+
+    def __init__(self, storage: RedisStorage) -> None:
         self.storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
 
@@ -66,7 +99,7 @@ class LimitsWindow:
 class SharedWindow:
     """The Redis window while Redis answers, the in-process one while it does not."""
 
-    def __init__(self, link: RedisLink) -> None:
+    def __init__(self, link: RedisLink, clock: Clock) -> None:
         self._link = link
         redis_storage = RedisStorage(
             "async+" + link.url,
@@ -76,7 +109,7 @@ class SharedWindow:
             connection_pool=link.client.connection_pool,  # type: ignore[arg-type]
         )
         self.redis = LimitsWindow(redis_storage)
-        self.local = LimitsWindow(MemoryStorage())
+        self.local = LocalWindow(clock)
 
     async def hit(self, item: RateLimitItem, key: str) -> bool:
         if self._link.usable():

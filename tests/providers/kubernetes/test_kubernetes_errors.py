@@ -22,6 +22,7 @@ from providers.errors import (
 )
 from providers.gateway import DirectGateway
 from providers.kubernetes import KubernetesProvider, create
+from providers.kubernetes.api import env_proxy
 from providers.model import Evidence
 from providers.registry import ProviderSettings
 from providers.sandbox.faults import Faults
@@ -220,3 +221,35 @@ class TestCallChain:
         # (a fourth step would make it 2 s; one call after another, 5.5 s).
         assert 1.5 <= elapsed < 2.0
         assert k8s_faults.total_calls("kubernetes") == 11
+
+
+class TestTheEnvironment:
+    """What the environment says about the API server is read once, not on every request."""
+
+    async def test_a_netrc_entry_for_the_api_server_does_not_break_token_auth(
+        self, k8s_sandbox: KubernetesEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # With aiohttp's trust_env, a ~/.netrc entry for the host became Basic auth next to
+        # the bearer token, and every request failed ("Cannot combine AUTHORIZATION ...").
+        netrc = tmp_path / "netrc"
+        netrc.write_text("machine 127.0.0.1 login someone password secret\n")
+        netrc.chmod(0o600)
+        monkeypatch.setenv("NETRC", str(netrc))
+        provider = create(ProviderSettings(kubeconfig=k8s_sandbox.kubeconfig))
+        try:
+            got = await run_component(provider, "ledger", "status")
+        finally:
+            await provider.close()
+        assert got.evidence[0].attributes["revision"] == "5"
+
+    def test_the_proxy_comes_from_https_proxy_unless_no_proxy_names_the_host(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,.internal")
+        assert env_proxy("https://10.0.0.1:6443") == "http://proxy.corp:3128"
+        assert env_proxy("https://127.0.0.1:6443") is None
+        assert env_proxy("https://api.cluster.internal") is None
+        assert env_proxy("http://10.0.0.1:8080") is None  # no HTTP_PROXY set

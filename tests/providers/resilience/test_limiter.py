@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
-
 import pytest
-from limits import RateLimitItem
-from limits.aio.storage import MemoryStorage
 
 from providers.errors import ProviderThrottled
-from providers.resilience.limiter import LimitsWindow, RateLimiter, SharedWindow, with_margin
+from providers.resilience.limiter import LocalWindow, RateLimiter, SharedWindow, with_margin
 from providers.resilience.redis_state import RedisLink
 from tests.providers.resilience.doubles import ManualClock
-
-
-class VirtualWindow:
-    """A moving window on the manual clock, so waiting for a token takes no real time."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.hits: dict[str, deque[float]] = defaultdict(deque)
-
-    def _trim(self, item: RateLimitItem, key: str) -> deque[float]:
-        hits = self.hits[key]
-        while hits and hits[0] <= self.clock.now() - item.get_expiry():
-            hits.popleft()
-        return hits
-
-    async def hit(self, item: RateLimitItem, key: str) -> bool:
-        hits = self._trim(item, key)
-        if len(hits) >= item.amount:
-            return False
-        hits.append(self.clock.now())
-        return True
-
-    async def free_in_s(self, item: RateLimitItem, key: str) -> float:
-        hits = self._trim(item, key)
-        return hits[0] + item.get_expiry() - self.clock.now() if hits else 0.0
 
 
 class TestWaitingForATokenCountsAgainstTheDeadline:
     """A call waits for a token only while its deadline allows."""
 
     async def test_waits_for_the_oldest_hit_to_leave_the_window(self, clock: ManualClock) -> None:
-        limiter = RateLimiter(VirtualWindow(clock), clock=clock, default="2/10 seconds")
+        limiter = RateLimiter(LocalWindow(clock), clock=clock, default="2/10 seconds")
         assert await limiter.acquire("ecs:123", deadline=clock.now() + 30) == 0
         clock.advance(3)
         await limiter.acquire("ecs:123", deadline=clock.now() + 30)
@@ -51,7 +22,7 @@ class TestWaitingForATokenCountsAgainstTheDeadline:
         assert waited == pytest.approx(8)  # the 10 s window plus the 1 s arrival margin
 
     async def test_defers_when_the_token_comes_after_the_deadline(self, clock: ManualClock) -> None:
-        limiter = RateLimiter(VirtualWindow(clock), clock=clock, default="1/minute")
+        limiter = RateLimiter(LocalWindow(clock), clock=clock, default="1/minute")
         await limiter.acquire("kubernetes:prod", deadline=None)
         with pytest.raises(ProviderThrottled, match="deferred") as caught:
             await limiter.acquire("kubernetes:prod", deadline=clock.now() + 10)
@@ -60,7 +31,7 @@ class TestWaitingForATokenCountsAgainstTheDeadline:
         assert clock.sleeps == []
 
     async def test_each_provider_scope_has_its_own_budget(self, clock: ManualClock) -> None:
-        limiter = RateLimiter(VirtualWindow(clock), clock=clock, default="1/minute")
+        limiter = RateLimiter(LocalWindow(clock), clock=clock, default="1/minute")
         await limiter.acquire("ecs:111", deadline=clock.now())
         await limiter.acquire("ecs:222", deadline=clock.now())
         await limiter.acquire("cloudrun:111", deadline=clock.now())
@@ -69,7 +40,7 @@ class TestWaitingForATokenCountsAgainstTheDeadline:
 
     def test_overrides_apply_per_scope_then_per_provider(self, clock: ManualClock) -> None:
         limiter = RateLimiter(
-            VirtualWindow(clock),
+            LocalWindow(clock),
             clock=clock,
             default="100/minute",
             overrides={"ecs": "20/second", "ecs:prod": "5/second"},
@@ -85,12 +56,12 @@ def test_windows_are_lengthened_by_the_arrival_margin() -> None:
     assert with_margin("20/10 seconds").get_expiry() == 11
 
 
-class TestTheLimitsLibrary:
-    """The real `limits` moving window, in memory and in Redis."""
+class TestTheWindows:
+    """The in-process window, and the `limits` moving window in Redis."""
 
     async def test_in_memory_allows_exactly_the_limit(self) -> None:
-        window = LimitsWindow(MemoryStorage())
-        limiter = RateLimiter(window, clock=ManualClock(), default="10/minute")
+        clock = ManualClock()
+        limiter = RateLimiter(LocalWindow(clock), clock=clock, default="10/minute")
         allowed = 0
         for _ in range(15):
             try:
@@ -103,9 +74,10 @@ class TestTheLimitsLibrary:
     async def test_two_replicas_share_one_budget_through_redis(
         self, redis_url: str, redis_prefix: str
     ) -> None:
+        clock = ManualClock()
         links = [RedisLink(redis_url, prefix=redis_prefix) for _ in range(2)]
         limiters = [
-            RateLimiter(SharedWindow(link), clock=ManualClock(), default="7/minute")
+            RateLimiter(SharedWindow(link, clock), clock=clock, default="7/minute")
             for link in links
         ]
         allowed = 0
@@ -117,7 +89,7 @@ class TestTheLimitsLibrary:
                 except ProviderThrottled:
                     pass
             assert allowed == 7
-            wait = await SharedWindow(links[0]).free_in_s(
+            wait = await SharedWindow(links[0], ManualClock()).free_in_s(
                 limiters[0].limit_for("ecs:acct"), "ecs:acct"
             )
             assert 50 < wait <= 61
@@ -129,7 +101,8 @@ class TestTheLimitsLibrary:
         from tests.providers.resilience.doubles import free_port
 
         link = RedisLink(f"redis://127.0.0.1:{free_port()}/0", retry_s=60)
-        limiter = RateLimiter(SharedWindow(link), clock=ManualClock(), default="3/minute")
+        clock = ManualClock()
+        limiter = RateLimiter(SharedWindow(link, clock), clock=clock, default="3/minute")
         allowed = 0
         try:
             for _ in range(5):
