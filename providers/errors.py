@@ -77,6 +77,19 @@ class ProviderUnavailable(ProviderError):
     retryable = True
 
 
+class CircuitOpen(ProviderUnavailable):
+    """The endpoint's breaker is open; `retry_after_s` says when it will probe again."""
+
+    def __init__(self, endpoint: str, retry_after_s: float) -> None:
+        provider, _, operation = endpoint.partition(":")
+        super().__init__(
+            f"circuit open for {endpoint} (probing again in {retry_after_s:.1f} s)",
+            provider=provider,
+            operation=operation,
+        )
+        self.retry_after_s = retry_after_s
+
+
 class ProviderNotFound(ProviderError):
     """The object asked for does not exist on the platform."""
 

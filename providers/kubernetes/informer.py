@@ -25,7 +25,7 @@ from kubernetes_asyncio.client import ApiClient
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.watch import Watch
 
-from providers.errors import ProviderError, ProviderUnavailable
+from providers.errors import CircuitOpen, ProviderError, ProviderUnavailable
 from providers.gateway import Call, Json, LiveGate
 from providers.kubernetes.api import PROVIDER, KubeCluster, ResourceExpired
 from providers.kubernetes.scrub import scrub
@@ -58,6 +58,10 @@ class WatchPolicy:
     backoff_s: float = 0.8
     max_backoff_s: float = 30.0
     request_timeout_s: float = 10.0
+
+
+# After an open breaker's wait, a little more, so the retry finds it half-open.
+_PROBE_SLACK_S = 0.05
 
 
 class Informer:
@@ -139,6 +143,14 @@ class Informer:
             except ResourceExpired:
                 log.info("watch %s: resourceVersion expired, listing again", self)
                 self._resource_version = None
+            except CircuitOpen as exc:
+                # Our own breaker refused the call; the cluster was not asked, so this is
+                # no failure of it and no reason for a long backoff: a retry that a wake
+                # brought while the breaker was still open would otherwise sleep its whole
+                # backoff (up to max_backoff_s) after the cluster is back. Try again when
+                # the breaker lets a probe through.
+                self.ready = False
+                await self._gate.clock.sleep(exc.retry_after_s + _PROBE_SLACK_S)
             except (ProviderError, ApiException, aiohttp.ClientError, TimeoutError) as exc:
                 self.ready = False
                 failures += 1

@@ -22,24 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from providers.errors import ProviderError, ProviderTimeout, ProviderUnavailable
+from providers.errors import CircuitOpen, ProviderError, ProviderTimeout, ProviderUnavailable
 from providers.resilience.clock import Clock
 
 State: TypeAlias = Literal["closed", "open", "half_open"]
 STATE_VALUES: dict[State, int] = {"closed": 0, "half_open": 1, "open": 2}
-
-
-class CircuitOpen(ProviderUnavailable):
-    """The endpoint's breaker is open; `retry_after_s` says when it will probe again."""
-
-    def __init__(self, endpoint: str, retry_after_s: float) -> None:
-        provider, _, operation = endpoint.partition(":")
-        super().__init__(
-            f"circuit open for {endpoint} (probing again in {retry_after_s:.1f} s)",
-            provider=provider,
-            operation=operation,
-        )
-        self.retry_after_s = retry_after_s
 
 
 def counts_as_failure(exc: BaseException) -> bool:

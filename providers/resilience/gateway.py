@@ -19,15 +19,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Literal
 
-from providers.errors import ProviderError, ProviderThrottled, ProviderTimeout
+from providers.errors import CircuitOpen, ProviderError, ProviderThrottled, ProviderTimeout
 from providers.gateway import Call, Fetched, Json, LiveView
-from providers.resilience.breaker import (
-    BreakerPolicy,
-    Breakers,
-    CircuitBreaker,
-    CircuitOpen,
-    State,
-)
+from providers.resilience.breaker import BreakerPolicy, Breakers, CircuitBreaker, State
 from providers.resilience.cache import MISSING, MemoryCache, RedisCache, decode, encode
 from providers.resilience.clock import Clock, LoopClock, remaining
 from providers.resilience.limiter import LocalWindow, RateLimiter, SharedWindow

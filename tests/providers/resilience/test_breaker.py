@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from providers.errors import ProviderNotFound, ProviderTimeout, ProviderUnavailable
-from providers.resilience.breaker import BreakerPolicy, CircuitBreaker, CircuitOpen, State
+from providers.errors import CircuitOpen, ProviderNotFound, ProviderTimeout, ProviderUnavailable
+from providers.resilience.breaker import BreakerPolicy, CircuitBreaker, State
 from tests.providers.resilience.doubles import ManualClock
 
 POLICY = BreakerPolicy(window_s=30, min_calls=4, error_rate=0.5, open_s=5)

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from providers.errors import ProviderThrottled, ProviderUnavailable
+from providers.errors import CircuitOpen, ProviderThrottled, ProviderUnavailable
 from providers.gateway import Call, Json
-from providers.resilience.breaker import BreakerPolicy, CircuitOpen
+from providers.resilience.breaker import BreakerPolicy
 from providers.resilience.gateway import ResilientGateway
 from providers.resilience.retry import RetryPolicy
 from tests.providers.resilience.doubles import ManualClock, OwnRedis
