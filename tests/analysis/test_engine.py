@@ -256,6 +256,16 @@ class TestSecretAccessOnCloudRun:
             found = engine.analyze(evidence_from_text(line), platform="kubernetes").findings
             assert found == [], (line, [f.pattern for f in found])
 
+    def test_a_rejected_field_change_is_not_a_denied_permission(self, engine: Engine) -> None:
+        invalid = (
+            'The Deployment "web" is invalid: spec.selector: Invalid value: '
+            'map[string]string{"app":"web"}: field is immutable; spec.template: '
+            "Forbidden: may not be changed"
+        )
+        assert top(engine, invalid, "kubernetes") != "permission_denied"
+        # the general wording still leads when nothing says "invalid"
+        assert top(engine, "upload failed: 403 Forbidden", "kubernetes") == "permission_denied"
+
     def test_a_file_permission_error_is_still_one(self, engine: Engine) -> None:
         text = "PermissionError: [Errno 13] Permission denied: '/app/cache/index.db'"
         assert engine.analyze(evidence_from_text(text)).findings[0].pattern == (
