@@ -308,13 +308,7 @@ class TestRecovery:
         # backoffs of 15-30 s: only the wake can bring the watches back within the test
         gateway = _watching_gateway(live_provider, backoff_s=30.0, max_backoff_s=30.0)
         try:
-            await run_component(live_provider, "payments-worker", "status", gateway=gateway)
-            informers = await watched(live_provider, "payments")
-            opened = {str(i): i.watches for i in informers}
-
-            k8s_faults.set("kubernetes", down=True)
-            async with asyncio.timeout(5):
-                await _until(lambda: all(i.backing_off for i in informers))
+            informers, opened = await _watching_then_down(live_provider, k8s_faults, gateway)
             gateway.l1.clear()
             with pytest.raises(ProviderError):  # a read that fails wakes nobody
                 await run_component(live_provider, "payments-worker", "status", gateway=gateway)
@@ -349,13 +343,7 @@ class TestRecovery:
             breaker=BreakerPolicy(open_s=1.0, min_calls=1),
         )
         try:
-            await run_component(live_provider, "payments-worker", "status", gateway=gateway)
-            informers = await watched(live_provider, "payments")
-            opened = {str(i): i.watches for i in informers}
-
-            k8s_faults.set("kubernetes", down=True)
-            async with asyncio.timeout(5):
-                await _until(lambda: all(i.backing_off for i in informers))
+            informers, opened = await _watching_then_down(live_provider, k8s_faults, gateway)
             states = gateway.breaker_states()
             assert all(states[f"kubernetes:watch_{i.kind.plural}"] == "open" for i in informers)
 
@@ -456,6 +444,22 @@ def _watching_gateway(
     )
     gateway.live_views.append(provider)
     return gateway
+
+
+async def _watching_then_down(
+    provider: KubernetesProvider, faults: Faults, gateway: ResilientGateway
+) -> tuple[list[Informer], dict[str, int]]:
+    """Start payments' watches, take the API server down, wait until every informer backs off.
+
+    Returns the informers and how many watches each had opened before the outage.
+    """
+    await run_component(provider, "payments-worker", "status", gateway=gateway)
+    informers = await watched(provider, "payments")
+    opened = {str(i): i.watches for i in informers}
+    faults.set("kubernetes", down=True)
+    async with asyncio.timeout(5):
+        await _until(lambda: all(i.backing_off for i in informers))
+    return informers, opened
 
 
 async def _until(predicate: Callable[[], bool]) -> None:
