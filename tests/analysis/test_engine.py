@@ -266,6 +266,15 @@ class TestSecretAccessOnCloudRun:
         # the general wording still leads when nothing says "invalid"
         assert top(engine, "upload failed: 403 Forbidden", "kubernetes") == "permission_denied"
 
+    def test_a_quota_that_wants_limits_declared_is_a_missing_setting(self, engine: Engine) -> None:
+        wants = 'pods "web-1" is forbidden: failed quota: mem: must specify limits.memory'
+        assert top(engine, wants, "kubernetes") == "missing_config"
+        used_up = (
+            'pods "web-1" is forbidden: exceeded quota: mem, requested: limits.memory=2Gi, '
+            "used: limits.memory=8Gi, limited: limits.memory=8Gi"
+        )
+        assert top(engine, used_up, "kubernetes") == "insufficient_resources"
+
     def test_a_file_permission_error_is_still_one(self, engine: Engine) -> None:
         text = "PermissionError: [Errno 13] Permission denied: '/app/cache/index.db'"
         assert engine.analyze(evidence_from_text(text)).findings[0].pattern == (
