@@ -122,6 +122,22 @@ class TestCauseOverSymptom:
         assert "explains the health_check_failed" in findings[0].explanation
         assert findings[1].category == "health_check_failed"
 
+    def test_a_database_host_that_does_not_resolve_is_dns(self, engine: Engine) -> None:
+        # The driver's connect error carries the resolver's answer: the cause is the name.
+        for text in (
+            'psycopg2.OperationalError: could not translate host name "db" to address: '
+            "Name or service not known",
+            "Postgrex.Protocol (#PID<0.1.0>) failed to connect: ** (DBConnection.ConnectionError)"
+            " tcp connect (db.internal:5432): non-existing domain - :nxdomain",
+        ):
+            assert top(engine, text, "kubernetes") == "dns_network", text
+        # the same driver error without a resolver's answer stays a database problem
+        refused = (
+            "Postgrex.Protocol (#PID<0.1.0>) failed to connect: ** (DBConnection.ConnectionError)"
+            " tcp connect (db.internal:5432): connection refused - :econnrefused"
+        )
+        assert top(engine, refused, "kubernetes") == "db_connection"
+
     def test_oom_behind_crash_loop(self, engine: Engine) -> None:
         text = (
             "Warning BackOff kubelet Back-off restarting failed container\n"
