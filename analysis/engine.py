@@ -10,6 +10,7 @@ from pathlib import Path
 
 from analysis.causality import apply_rules
 from analysis.health import ANSWERED, REQUESTED, health_path_error
+from analysis.learned import MODEL_PATH, Lead, TokenModel
 from analysis.library import Library, Pattern, Signal, load_library
 from analysis.matcher import Matcher, RegexSpec, build_matcher, regex_specs
 from analysis.model import Analysis, Category, Finding
@@ -19,6 +20,7 @@ from analysis.scoring import CALIBRATION, Calibration, CategoryScore, SignalKey,
 from analysis.startup import STARTED, WINDOW, slow_start
 from analysis.templates import unmatched_templates
 from analysis.timeline import tell
+from providers.errors import ConfigError
 from providers.model import AttributeValue, Evidence
 
 REPORT_MIN = 0.2  # below this a category is noise, not a finding
@@ -32,6 +34,7 @@ PORT_MATCH = "derived.port_match"  # the app listens on all interfaces on the po
 PORT_LOOPBACK = "derived.port_loopback"  # the app listens on loopback only, on the port checked
 SLOW_START = "derived.slow_start"  # the app took longer to start than the platform waits
 HEALTH_PATH_ERROR = "derived.health_path_error"  # a health path was requested and refused
+LEARNED = "learned-lead"  # the pattern id of a lead from analysis/learned.py
 # Scanned with the library, checked per line.
 _AUX = (EXPECTED, LISTENING, STARTED, WINDOW, REQUESTED, ANSWERED)
 # fact -> (check, the two _AUX lists it compares)
@@ -56,8 +59,12 @@ class Engine:
         *,
         matcher: Callable[[Sequence[RegexSpec]], Matcher] = build_matcher,
         calibration: Calibration = CALIBRATION,
+        learned: TokenModel | None = None,
     ) -> None:
         self.library = library
+        self.learned = learned
+        # The category's vocabulary pattern lends a learned lead its fixes and docs.
+        self._vocabulary = {p.category: p for p in library.patterns if p.fallback}
         specs = regex_specs(library)
         self._n_library = len(specs)
         self._fallback = frozenset(i for i, p in enumerate(library.patterns) if p.fallback)
@@ -76,7 +83,7 @@ class Engine:
     @classmethod
     def load(cls, extra_dirs: Sequence[Path] = ()) -> Engine:
         """Built-in patterns plus user dirs; ConfigError names the bad file and pattern."""
-        return cls(load_library(extra_dirs))
+        return cls(load_library(extra_dirs), learned=load_learned())
 
     def analyze(
         self,
@@ -106,12 +113,18 @@ class Engine:
             for s in sorted(scores.values(), key=lambda s: -s.confidence)
         ]
         findings = [f for f in findings if f.confidence >= REPORT_MIN]
+        if not findings and self.learned is not None:
+            lead = self.learned.lead(evidence)
+            if lead is not None:
+                findings = [self._lead_finding(lead, platform, context or {})]
         templates: list[str] = []
-        # A vocabulary lead is never the whole answer: the templates show where else to look.
+        # A vocabulary or learned lead is never the whole answer: the templates show where
+        # else to look.
         if (
             not findings
             or findings[0].confidence < CONFIDENT
             or findings[0].pattern in self._fallback_ids
+            or findings[0].pattern == LEARNED
         ):
             templates = unmatched_templates(evidence)
         top = findings[0] if findings else None
@@ -217,6 +230,33 @@ class Engine:
             docs_url=pattern.docs_for(platform),
         )
 
+    def _lead_finding(self, lead: Lead, platform: str, context: Mapping[str, str]) -> Finding:
+        """A learned lead as a finding: low confidence, the weightiest lines, general fixes."""
+        vocabulary = self._vocabulary.get(lead.category)
+        fixes: list[str] = []
+        docs_url = None
+        if vocabulary is not None:
+            chosen = vocabulary.fixes.get(platform if platform in PLATFORMS else "generic")
+            fixes = list(chosen or vocabulary.fixes.get("generic") or ())
+            docs_url = vocabulary.docs_for(platform)
+        return Finding(
+            category=lead.category,
+            pattern=LEARNED,
+            title=(
+                f"Lead: these lines resemble {lead.category} failures "
+                "(no documented message matched)"
+            ),
+            confidence=lead.confidence,
+            evidence=tuple(_clip(_redact(line)) for line in lead.lines),
+            explanation=(
+                f"no documented message matched; {lead.known_words} words of these lines "
+                f"resemble labelled {lead.category} failures from public incident threads "
+                "(a statistical lead, not a match: check the lines and the templates below)"
+            ),
+            fixes=tuple(fill_placeholders(f, context) for f in fixes),
+            docs_url=docs_url,
+        )
+
     @staticmethod
     def _first_error(
         evidence: Sequence[Evidence],
@@ -231,6 +271,16 @@ class Engine:
         if not stamped:
             return None
         return min(stamped, key=lambda i: _sort_key(evidence[i]))
+
+
+def load_learned(path: Path = MODEL_PATH) -> TokenModel | None:
+    """The shipped lead model; None (no leads, patterns unaffected) if it is absent."""
+    if not path.exists():
+        return None
+    try:
+        return TokenModel.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: cannot load the learned lead model: {exc}") from exc
 
 
 def _lines(texts: list[str]) -> tuple[list[str], list[int] | None]:

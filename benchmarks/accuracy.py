@@ -19,8 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from analysis.engine import Engine  # noqa: E402
+from analysis.engine import LEARNED, Engine  # noqa: E402
 from analysis.evidence_text import evidence_from_text  # noqa: E402
+from analysis.learned import corpus_files, train_from  # noqa: E402
 from analysis.model import CATEGORIES  # noqa: E402
 from analysis.scoring import CALIBRATION, IDENTITY, Calibration  # noqa: E402
 
@@ -47,8 +48,13 @@ class Outcome:
 
 
 def run(corpus: Path) -> list[Outcome]:
-    """Analyse each case with the uncalibrated engine (calibration is evaluated separately)."""
-    engine = Engine(Engine.load().library, calibration=IDENTITY)
+    """Analyse each case with the uncalibrated engine (calibration is evaluated separately).
+
+    The learned lead is trained on every corpus except this one, so a case is never
+    answered by a model that has read it.
+    """
+    learned = train_from(corpus_files(exclude=[corpus]))
+    engine = Engine(Engine.load().library, calibration=IDENTITY, learned=learned)
     outcomes: list[Outcome] = []
     for line in corpus.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -211,6 +217,9 @@ def main() -> None:
         "top1_tuning_half": top1([o for o in outcomes if in_tuning_half(o.case_id)]),
         "top1_other_half": top1([o for o in outcomes if not in_tuning_half(o.case_id)]),
         "no_finding": sum(o.top == NONE for o in outcomes),
+        # Answers from the learned lead (model trained without this corpus), and how many right.
+        "learned_leads": sum(o.pattern == LEARNED for o in outcomes),
+        "learned_leads_right": sum(o.pattern == LEARNED and o.top == o.label for o in outcomes),
         "wrong_above_0_8_raw": sum(1 for c, ok in raw_pairs if c > 0.8 and not ok),
         "wrong_above_0_8_shipped": sum(1 for c, ok in shipped_pairs if c > 0.8 and not ok),
         "wrong_above_0_8_cv_calibrated": sum(1 for c, ok in cv_pairs if c > 0.8 and not ok),
