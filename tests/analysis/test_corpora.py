@@ -24,8 +24,9 @@ def test_every_batch_is_checked() -> None:
 def test_corpus_is_well_formed(name: str) -> None:
     lines = [line for line in (CORPUS / name).read_text(encoding="utf-8").splitlines() if line]
     cases = [json.loads(line) for line in lines]
-    # Nine batches of 82-90, then 51-73 each as unused threads in the search index ran out.
-    assert len(cases) >= 50
+    # Nine batches of 82-90, then 45-73 each as unused threads in the search index ran out
+    # (fresh18: 45, its collector's time limit).
+    assert len(cases) >= 45
     assert len({c["id"] for c in cases}) == len(cases)
     assert len({c["source"] for c in cases}) == len(cases), "one case per thread"
     for case in cases:
