@@ -1,11 +1,12 @@
 """A learned lead for evidence that no documented message matches.
 
-When no pattern (not even a category's vocabulary) reaches a finding, the words of the
-error-level lines are compared with the labelled failures of the project's corpora
-(public issue threads, benchmarks/corpus/*.jsonl and ../shared/corpus/dev.jsonl) by a
-naive Bayes model over words and word pairs. Its answer is shown as a *lead*: a low,
-capped confidence, the lines that weighed most, the category's general fixes, and the
-unmatched templates beside it — never as a documented match.
+When no pattern (not even a category's vocabulary) reaches a finding and some line
+reports a failure, the words of the lines (failure lines first) are compared with the
+labelled failures of the project's corpora (public issue threads: benchmarks/corpus/*.jsonl
+and ../shared/corpus/dev.jsonl) by a naive Bayes model over words and word pairs. Its
+answer is shown as a *lead*: a low, capped confidence, the lines that weighed most, the
+category's general fixes, and the unmatched templates beside it — never as a documented
+match.
 
 The model is data (analysis/learned.json), rebuilt with
 
@@ -63,11 +64,13 @@ def words(text: str) -> set[str]:
 
 def lead_lines(evidence: Sequence[Evidence]) -> list[str]:
     """Failure lines first, then the rest; nothing at all when no line reports a failure."""
-    lines = [line[:MAX_LINE] for item in evidence for line in item.text.split("\n") if line.strip()]
-    failing = [line for line in lines if _FAILURE.search(line)]
-    if not failing:
-        return []
-    return (failing + [line for line in lines if not _FAILURE.search(line)])[:MAX_LINES]
+    failing: list[str] = []
+    other: list[str] = []
+    for item in evidence:
+        for line in item.text.split("\n"):
+            if line.strip():
+                (failing if _FAILURE.search(line) else other).append(line[:MAX_LINE])
+    return (failing + other)[:MAX_LINES] if failing else []
 
 
 @dataclass(frozen=True)
