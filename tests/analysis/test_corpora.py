@@ -12,6 +12,7 @@ from analysis.model import CATEGORIES
 CORPUS = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus"
 FIELDS = {"id", "platform", "kind", "evidence", "label", "source", "url", "note"}
 BATCHES = sorted(p.name for p in CORPUS.glob("fresh*.jsonl"))
+OUTCOMES = json.loads((CORPUS / "blind_outcomes.json").read_text(encoding="utf-8"))["batches"]
 
 
 def test_every_batch_is_checked() -> None:
@@ -24,9 +25,11 @@ def test_every_batch_is_checked() -> None:
 def test_corpus_is_well_formed(name: str) -> None:
     lines = [line for line in (CORPUS / name).read_text(encoding="utf-8").splitlines() if line]
     cases = [json.loads(line) for line in lines]
-    # Nine batches of 82-90, then 45-73 each as unused threads in the search index ran out
-    # (fresh18: 45, its collector's time limit).
+    # Nine batches of 82-90, then 45-73 each as unused threads in the search index ran out.
     assert len(cases) >= 45
+    # Exactly the cases that were scored blind: none added, dropped or renamed since.
+    measured = OUTCOMES[name.removesuffix(".jsonl")]["outcomes"]
+    assert [c["id"] for c in cases] == [row[0] for row in measured]
     assert len({c["id"] for c in cases}) == len(cases)
     assert len({c["source"] for c in cases}) == len(cases), "one case per thread"
     for case in cases:
