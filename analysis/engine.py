@@ -69,6 +69,14 @@ class Engine:
         self._n_library = len(specs)
         self._fallback = frozenset(i for i, p in enumerate(library.patterns) if p.fallback)
         self._fallback_ids = frozenset(library.patterns[i].id for i in self._fallback)
+        # Patterns whose failure mode cannot happen on a platform are not scored there: on
+        # Fargate a client refused at 127.0.0.1 means its host was never configured.
+        self._elsewhere = {
+            platform: frozenset(
+                i for i, p in enumerate(library.patterns) if not p.applies_to(platform)
+            )
+            for platform in PLATFORMS
+        }
         specs += [RegexSpec(len(specs) + i, -1, i, rx, False) for i, rx in enumerate(_AUX)]
         self.matcher = matcher(specs)  # hyperscan, or RE2's Set where it cannot be installed
         self._spec_keys: list[SignalKey] = [(s.pattern_index, s.signal_index) for s in specs]
@@ -104,6 +112,9 @@ class Engine:
                 aux[rid - self._n_library].append(line)
         owner = self._derived_hits(evidence, lines, owner, hits, aux)
         owner = self._attribute_hits(evidence, lines, owner, hits)
+        elsewhere = self._elsewhere.get(platform, frozenset())
+        if elsewhere:
+            hits = {k: v for k, v in hits.items() if k[0] not in elsewhere}
         scores = score(self.library, {k: v for k, v in hits.items() if k[0] not in self._fallback})
         if self._fallback and not any(s.confidence >= REPORT_MIN for s in scores.values()):
             scores = score(self.library, hits)  # nothing documented matched: the vocabulary

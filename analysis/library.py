@@ -112,9 +112,19 @@ class Pattern(BaseModel):
     # strengthens a documented message, and turns "no finding" into a low-confidence lead.
     fallback: bool = False
 
+    def applies_to(self, platform: str) -> bool:
+        """Whether the failure mode can happen on `platform` (`generic`: platform unknown)."""
+        return "any" in self.platforms or platform in self.platforms
+
     def docs_for(self, platform: str) -> str | None:
         """The documentation link for `platform`, else the generic one, else None."""
-        return self.docs_url.get(platform) or self.docs_url.get("generic")
+        url = self.docs_url.get(platform) or self.docs_url.get("generic")
+        if url is None and platform == "generic":
+            # A failure mode of one platform, seen where the platform is unknown: its docs.
+            homes = [p for p in self.platforms if p not in ("generic", "any")]
+            if len(homes) == 1:
+                url = self.docs_url.get(homes[0])
+        return url
 
     @field_validator("id")
     @classmethod

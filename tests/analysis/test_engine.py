@@ -138,6 +138,20 @@ class TestCauseOverSymptom:
         )
         assert top(engine, refused, "kubernetes") == "db_connection"
 
+    def test_a_client_refused_on_loopback_is_an_unset_host_where_no_sidecar_can_listen(
+        self, engine: Engine
+    ) -> None:
+        # On Fargate or Cloud Run nothing listens on 127.0.0.1:6379 unless the task has a
+        # sidecar, so the client fell back to its default host: the setting is missing.  In a
+        # pod a sidecar may well be down, so the same line stays a connection problem there.
+        text = "Error: connect ECONNREFUSED 127.0.0.1:6379\n    at TCPConnectWrap.afterConnect"
+        assert top(engine, text, "ecs") == "missing_config"
+        assert top(engine, text, "cloudrun") == "missing_config"
+        assert top(engine, text, "kubernetes") == "db_connection"
+        # a real host refusing is a database problem on every platform
+        remote = "Error: connect ECONNREFUSED 10.0.3.4:6379\n    at TCPConnectWrap.afterConnect"
+        assert top(engine, remote, "ecs") == "db_connection"
+
     def test_oom_behind_crash_loop(self, engine: Engine) -> None:
         text = (
             "Warning BackOff kubelet Back-off restarting failed container\n"

@@ -144,6 +144,23 @@ class TestUserPatterns:
         found = engine.analyze(evidence_from_text("boot\nACME widget fault 7\n"))
         assert found.findings[0].pattern == "acme-widget-crash"
 
+    def test_a_pattern_is_scored_only_on_the_platforms_it_lists(self, tmp_path: Path) -> None:
+        from analysis.evidence_text import evidence_from_text
+
+        text = GOOD.replace("    title:", "    platforms: [ecs]\n    title:").replace(
+            "      generic:", '      ecs: ["Set WIDGET_MODE"]\n      generic:'
+        )
+        engine = Engine.load([write(tmp_path, "acme.yaml", text)])
+        pattern = next(p for p in engine.library.patterns if p.id == "acme-widget-crash")
+        assert pattern.applies_to("ecs")
+        assert not pattern.applies_to("kubernetes")
+        evidence = evidence_from_text("boot\nACME widget fault 7\n")
+        on_ecs = engine.analyze(evidence, platform="ecs").findings
+        assert on_ecs
+        assert on_ecs[0].pattern == "acme-widget-crash"
+        on_k8s = engine.analyze(evidence, platform="kubernetes").findings
+        assert all(f.pattern != "acme-widget-crash" for f in on_k8s)
+
     @pytest.mark.parametrize(
         ("broken", "expected"),
         [
