@@ -138,6 +138,19 @@ class TestCauseOverSymptom:
         )
         assert top(engine, refused, "kubernetes") == "db_connection"
 
+    def test_an_unset_variable_in_the_probe_script_is_the_probe_failing(
+        self, engine: Engine
+    ) -> None:
+        # The same shell error is a missing setting in the app's entrypoint, but inside the
+        # kubelet's probe message it is the probe's own script that is broken.
+        probe = (
+            "Warning  Unhealthy  4m  kubelet  Readiness probe failed: /readiness-probe.sh: "
+            "line 33: DELAY_APPLIED_FILE: unbound variable"
+        )
+        assert top(engine, probe, "kubernetes") == "health_check_failed"
+        entrypoint = "/docker-entrypoint.sh: line 8: POSTGRES_HOST: unbound variable"
+        assert top(engine, entrypoint, "kubernetes") == "missing_config"
+
     def test_a_client_refused_on_loopback_is_an_unset_host_where_no_sidecar_can_listen(
         self, engine: Engine
     ) -> None:
