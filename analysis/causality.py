@@ -60,7 +60,7 @@ RULES: tuple[CausalRule, ...] = (
     ),
     CausalRule(
         "missing_config",
-        (*_OUTCOMES, "db_connection", "permission_denied", "dependency_missing"),
+        (*_OUTCOMES, "db_connection", "permission_denied", "dependency_missing", "dns_network"),
         "a missing setting breaks whatever needed it",
     ),
     CausalRule(

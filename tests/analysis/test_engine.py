@@ -138,6 +138,17 @@ class TestCauseOverSymptom:
         )
         assert top(engine, refused, "kubernetes") == "db_connection"
 
+    def test_a_missing_setting_explains_the_name_that_does_not_resolve(
+        self, engine: Engine
+    ) -> None:
+        text = (
+            "Timeout waiting for service discovery instance provisioning to complete.\n"
+            "curl: (6) Could not resolve host: api.internal.example"
+        )
+        findings = engine.analyze(evidence_from_text(text), platform="ecs").findings
+        assert findings[0].category == "missing_config"
+        assert "explains the dns_network" in findings[0].explanation
+
     def test_an_unset_variable_in_the_probe_script_is_the_probe_failing(
         self, engine: Engine
     ) -> None:
