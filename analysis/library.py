@@ -117,10 +117,10 @@ class Pattern(BaseModel):
         return "any" in self.platforms or platform in self.platforms
 
     def docs_for(self, platform: str) -> str | None:
-        """The documentation link for `platform`, else the generic one, else None."""
+        """The link for `platform`, else the generic one; for an unknown platform, the link of
+        the one platform the pattern belongs to; else None."""
         url = self.docs_url.get(platform) or self.docs_url.get("generic")
         if url is None and platform == "generic":
-            # A failure mode of one platform, seen where the platform is unknown: its docs.
             homes = [p for p in self.platforms if p not in ("generic", "any")]
             if len(homes) == 1:
                 url = self.docs_url.get(homes[0])
