@@ -50,10 +50,15 @@ _FAILURE = re.compile(
     r"(?i)\b(?:error|fatal|panic|exception|traceback|fail(?:ed|ure|ing)?|refused|denied|"
     r"forbidden|unauthori[sz]ed|unable|cannot|can't|could not|couldn't|did not|killed|crash\w*|"
     r"back-?off|unhealthy|not found|no such|no module|timed out|time-?out|deadline|exceed\w*|"
-    r"exited|terminated|evicted|oom\w*|insufficient|unavailable|unreachable|not reachable|"
-    r"not ready|not listening|inaccessible|invalid|missing|warn(?:ing)?|nil pointer)\b"
+    r"exited(?! with (?:code|status) 0\b)|terminated|evicted|oom\w*|insufficient|unavailable|"
+    r"unreachable|not reachable|not ready|not listening|inaccessible|invalid|missing|"
+    r"warn(?:ing)?|nil pointer)\b"
     r"(?![\"']?\s*[=:]\s*\d)|\b[A-Z][A-Za-z]+(?:Error|Exception)\b"
 )
+
+
+# A deprecation notice says "warning" but reports nothing that failed.
+_NOTICE = re.compile(r"(?i)\bdeprecat(?:ed|ion)\b")
 
 
 def words(text: str) -> set[str]:
@@ -69,7 +74,8 @@ def lead_lines(evidence: Sequence[Evidence]) -> list[str]:
     for item in evidence:
         for line in item.text.split("\n"):
             if line.strip():
-                (failing if _FAILURE.search(line) else other).append(line[:MAX_LINE])
+                failure = _FAILURE.search(line) and not _NOTICE.search(line)
+                (failing if failure else other).append(line[:MAX_LINE])
     return (failing + other)[:MAX_LINES] if failing else []
 
 

@@ -60,6 +60,20 @@ class TestLead:
         settings = 'zorblax quota flimflam wobbler "timeout": 5, failure=3'
         assert toy.analyze(evidence_from_text(settings)).findings == []
 
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "WARNING zorblax quota flimflam wobbler is deprecated, use gizmotron",
+            "zorblax quota flimflam wobbler exited with code 0",
+        ],
+    )
+    def test_no_lead_from_a_notice_or_a_clean_exit(self, toy: Engine, line: str) -> None:
+        assert toy.analyze(evidence_from_text(line)).findings == []
+        failing = line.replace("exited with code 0", "exited with code 3").replace(
+            "is deprecated, use", "failed, use"
+        )
+        assert toy.analyze(evidence_from_text(failing)).findings, "the same words do lead"
+
     def test_no_lead_from_unknown_words(self, toy: Engine) -> None:
         assert toy.analyze(evidence_from_text("ERROR something else entirely")).findings == []
 
