@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from analysis.engine import MAX_EVIDENCE, MAX_LINE, Engine
 from analysis.evidence_text import evidence_from_text
 from analysis.model import CATEGORIES
@@ -558,3 +560,42 @@ class TestNoEndpointsBehindADatabase:
     def test_other_service_without_endpoints_stays_network(self, engine: Engine) -> None:
         text = "Error: 'no endpoints available for service \"billing-api\"'"
         assert top(engine, text, "kubernetes") == "dns_network"
+
+
+# Healthy start-up and rollout lines from many runtimes and the three platforms: a tool that
+# reports a cause for these would cry wolf on every deploy.
+HEALTHY = [
+    "2024-05-01T10:00:00Z INFO  Starting server on 0.0.0.0:8080",
+    "LOG:  database system is ready to accept connections",
+    "selecting default max_connections ... 100",
+    "1:M 01 May 2024 10:00:00.000 * Ready to accept connections tcp",
+    "o.s.b.w.embedded.tomcat.TomcatWebServer  : Tomcat started on port(s): 8080 (http)",
+    "info: Microsoft.Hosting.Lifetime[14] Now listening on: http://[::]:8080",
+    "[2024-05-01 10:00:00 +0000] [1] [INFO] Booting worker with pid: 7",
+    "INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)",
+    "[info] Running MyAppWeb.Endpoint with cowboy 2.10.0 at 0.0.0.0:4000 (http)",
+    "NOTICE: ready to handle connections",
+    "Normal  Started  kubelet  Started container api",
+    'deployment "api" successfully rolled out',
+    "service api has reached a steady state.",
+    "(service api) has started 1 tasks: (task 0123456789abcdef).",
+    "Service [api] revision [api-00003-xyz] has been deployed and is serving 100 percent",
+    'Default STARTUP TCP probe succeeded after 1 attempt for container "api" on port 8080.',
+    "npm WARN deprecated request@2.88.2: request has been deprecated",
+    "warning: the `timeout` setting is deprecated, use `request_timeout` instead",
+    "readinessProbe: httpGet path /ready port 8080 initialDelaySeconds 5 timeoutSeconds 1",
+    "Connection pool size: 10, timeout: 5000ms",
+    "Process exited with code 0",
+    "Container app-db-1  Healthy",
+]
+
+
+@pytest.mark.parametrize("platform", ["generic", "kubernetes", "ecs", "cloudrun"])
+def test_healthy_logs_give_no_finding(engine: Engine, platform: str) -> None:
+    reported = {
+        line: [(f.category, f.confidence) for f in found]
+        for line in HEALTHY
+        if (found := engine.analyze(evidence_from_text(line), platform=platform).findings)
+        and found[0].confidence >= 0.5
+    }
+    assert not reported
