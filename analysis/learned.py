@@ -45,7 +45,7 @@ MIN_PROBABILITY = 0.5
 # time, whatever the model's own probability: the shown confidence stays in that band.
 BASE, SPAN = 0.3, 0.25
 _WORD = re.compile(r"[a-z][a-z_]{2,40}")
-# A line that reports a failure (not "timeout=5s" or "failure=3" in a probe's settings).
+# A line that reports a failure (not "timeout=5s", "failure=3" or "timeout set to 30s" in settings).
 _FAILURE = re.compile(
     r"(?i)\b(?:error|fatal|panic|exception|traceback|fail(?:ed|ure|ing)?|refused|denied|"
     r"forbidden|unauthori[sz]ed|unable|cannot|can't|could not|couldn't|did not|killed|crash\w*|"
@@ -53,7 +53,7 @@ _FAILURE = re.compile(
     r"exited(?! with (?:code|status) 0\b)|terminated|evicted|oom\w*|insufficient|unavailable|"
     r"unreachable|not reachable|not ready|not listening|inaccessible|invalid|missing|"
     r"warn(?:ing)?|nil pointer)\b"
-    r"(?![\"']?\s*[=:]\s*\d)|\b[A-Z][A-Za-z]+(?:Error|Exception)\b"
+    r"(?![\"']?\s*(?:[=:]|set to)\s*\d)|\b[A-Z][A-Za-z]+(?:Error|Exception)\b"
 )
 
 

@@ -587,6 +587,11 @@ HEALTHY = [
     "Connection pool size: 10, timeout: 5000ms",
     "Process exited with code 0",
     "Container app-db-1  Healthy",
+    "Timeout set to 30s for upstream api",
+    "Tests: 120 passed, 0 failed",
+    "Killing container with a grace period of 30s",
+    'Successfully pulled image "api:1.2" in 2.1s',
+    "Set OOM score adjustment to -999",
 ]
 
 
