@@ -57,8 +57,12 @@ _FAILURE = re.compile(
 )
 
 
-# A deprecation notice says "warning" but reports nothing that failed.
-_NOTICE = re.compile(r"(?i)\bdeprecat(?:ed|ion)\b")
+# A deprecation notice says "warning", an optional part skipped says "could not find", but
+# neither reports anything that failed.
+_NOTICE = re.compile(
+    r"(?i)\bdeprecat(?:ed|ion)\b|\boptional\b[^\n]{0,80}\b(?:skipp|continu|ignor)|"
+    r"\bcontinuing without\b"
+)
 
 
 def words(text: str) -> set[str]:
