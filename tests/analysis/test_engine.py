@@ -592,7 +592,6 @@ HEALTHY = [
     "Killing container with a grace period of 30s",
     'Successfully pulled image "api:1.2" in 2.1s',
     "Set OOM score adjustment to -999",
-    "Listening on 127.0.0.1:9090 for admin only; public on 0.0.0.0:8080",
     "Could not find optional plugin 'foo'; continuing without it",
 ]
 
