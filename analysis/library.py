@@ -52,6 +52,10 @@ class Signal(BaseModel):
     # Negative weights are counter-evidence (e.g. "OOMKilled: false"): they scale the
     # category's confidence by (1 + weight) instead of adding to it.
     weight: float = Field(ge=-1.0, le=1.0)
+    # What counter-evidence scales: the whole category (default), or only the signals of
+    # its own pattern, so a caveat about one reading (a loopback listener next to a public
+    # one) leaves the category's other readings (a port mismatch) untouched.
+    scope: Literal["category", "pattern"] = "category"
     why: str = Field(min_length=3, max_length=200)
 
     @field_validator("regex")
@@ -73,6 +77,8 @@ class Signal(BaseModel):
     def _one_kind(self) -> Signal:
         if self.weight == 0.0:
             raise ValueError("a signal's weight must not be 0")
+        if self.scope == "pattern" and self.weight > 0.0:
+            raise ValueError("`scope: pattern` is for counter-evidence (a negative weight)")
         if (self.regex is None) == (self.attribute is None):
             raise ValueError("a signal has exactly one of `regex` or `attribute`")
         if self.attribute is not None and (self.equals is None) == (self.gte is None):

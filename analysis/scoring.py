@@ -50,10 +50,11 @@ def score(
         by_category.setdefault(library.patterns[key[0]].category, []).append(key)
     scores: dict[Category, CategoryScore] = {}
     for category, matched in by_category.items():
-        matched.sort(key=lambda k: -_weight(library, k))
+        weight = _effective(library, matched)
+        matched.sort(key=lambda k: -weight[k])
         per_pattern: dict[int, list[float]] = {}
-        for p_index, s_index in matched:
-            per_pattern.setdefault(p_index, []).append(_weight(library, (p_index, s_index)))
+        for key in matched:
+            per_pattern.setdefault(key[0], []).append(weight[key])
         # The most specific pattern names the finding (its strongest signal), then the best
         # corroborated one: a Secrets Manager denial is "secret access", not generic IAM.
         best = max(per_pattern, key=lambda p: (max(per_pattern[p]), noisy_or(per_pattern[p]), -p))
@@ -61,7 +62,7 @@ def score(
         evidence: list[int] = []
         seen: set[int] = set()
         for key in keys:
-            if _weight(library, key) < 0.0:
+            if weight[key] <= 0.0:
                 continue  # counter-evidence is not shown as evidence for the finding
             for index in hits[key]:
                 if index not in seen:
@@ -69,7 +70,7 @@ def score(
                     evidence.append(index)
         scores[category] = CategoryScore(
             category=category,
-            confidence=noisy_or(_weight(library, k) for k in keys),
+            confidence=noisy_or(weight[k] for k in keys),
             pattern_index=best,
             signals=keys,
             evidence=evidence,
@@ -86,7 +87,7 @@ def _distinct(
     the same line is the same witness, so it neither raises the confidence nor explains it.
     """
     own = [k for k in keys if k[0] == best]
-    seen = {line for k in own for line in hits[k]}
+    seen = {line for k in own if _weight(library, k) > 0.0 for line in hits[k]}
     others = [
         k
         for k in keys
@@ -97,6 +98,30 @@ def _distinct(
 
 def _weight(library: Library, key: SignalKey) -> float:
     return library.patterns[key[0]].signals[key[1]].weight
+
+
+def _effective(library: Library, keys: Sequence[SignalKey]) -> dict[SignalKey, float]:
+    """Each matched signal's weight after its own pattern's counter-evidence.
+
+    Pattern-scoped counter-evidence scales the positive signals of its pattern by
+    (1 + weight) and then counts as nothing (0.0); category-wide counter-evidence keeps
+    its negative weight, which noisy_or applies to the whole category.
+    """
+    scale: dict[int, float] = {}
+    for key in keys:
+        signal = library.patterns[key[0]].signals[key[1]]
+        if signal.scope == "pattern":
+            scale[key[0]] = scale.get(key[0], 1.0) * (1.0 + signal.weight)
+    weights: dict[SignalKey, float] = {}
+    for key in keys:
+        signal = library.patterns[key[0]].signals[key[1]]
+        if signal.scope == "pattern":
+            weights[key] = 0.0
+        elif signal.weight > 0.0:
+            weights[key] = signal.weight * scale.get(key[0], 1.0)
+        else:
+            weights[key] = signal.weight
+    return weights
 
 
 @dataclass(frozen=True, slots=True)

@@ -394,6 +394,10 @@ class TestSlowStartOrWrongPort:
     def test_another_port_is_a_port_problem(self, engine: Engine) -> None:
         assert self.ranked(engine, "Listening on port 3000")[0] == "port_binding"
 
+    def test_a_loopback_admin_port_does_not_hide_a_wrong_public_port(self, engine: Engine) -> None:
+        extra = "Admin server listening on 127.0.0.1:9901\nListening on 0.0.0.0:3000"
+        assert self.ranked(engine, extra)[0] == "port_binding"
+
     def test_the_message_alone_stays_ambiguous_below_0_8(self, engine: Engine) -> None:
         found = engine.analyze(evidence_from_text(self.MESSAGE), platform="cloudrun").findings
         assert found[0].category == "port_binding"
@@ -560,6 +564,26 @@ class TestNoEndpointsBehindADatabase:
     def test_other_service_without_endpoints_stays_network(self, engine: Engine) -> None:
         text = "Error: 'no endpoints available for service \"billing-api\"'"
         assert top(engine, text, "kubernetes") == "dns_network"
+
+
+class TestLoopbackBesideAPublicListener:
+    """An admin or metrics port on 127.0.0.1 next to the public 0.0.0.0 listener is normal."""
+
+    def test_alone_a_loopback_listener_is_a_binding_problem(self, engine: Engine) -> None:
+        found = engine.analyze(evidence_from_text("Server listening on 127.0.0.1:8080")).findings
+        assert found[0].category == "port_binding"
+        assert found[0].confidence >= 0.5
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Admin server listening on 127.0.0.1:9901\nServer listening on 0.0.0.0:8080",
+            "[info] metrics listening on http://127.0.0.1:9090\n[info] Listening on http://[::]:8080",
+        ],
+    )
+    def test_beside_a_public_listener_it_is_not_reported(self, engine: Engine, text: str) -> None:
+        found = engine.analyze(evidence_from_text(text)).findings
+        assert all(f.confidence < 0.5 for f in found if f.category == "port_binding")
 
 
 # Healthy start-up and rollout lines from many runtimes and the three platforms: a tool that

@@ -170,6 +170,7 @@ class TestUserPatterns:
             (GOOD.replace('      no_match: ["ACME widget ok"]\n', ""), "no_match"),
             (GOOD.replace("'ACME widget fault [0-9]+'", "'(?<=x)ACME'"), "lookaround"),
             (GOOD.replace("'ACME widget fault [0-9]+'", "'x*'"), "empty string"),
+            (GOOD.replace("weight: 0.8", "weight: 0.8\n        scope: pattern"), "scope: pattern"),
         ],
     )
     def test_broken_file_names_file_and_pattern(
@@ -196,3 +197,61 @@ class TestUserPatterns:
     def test_missing_directory_is_a_config_error(self, tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match="does not exist"):
             load_library([tmp_path / "nope"])
+
+
+SCOPED = """\
+category: app_crash
+patterns:
+  - id: acme-widget-crash
+    title: The ACME widget runtime crashed
+    signals:
+      - regex: 'ACME widget fault [0-9]+'
+        weight: 0.8
+        why: the widget runtime reports a fault
+      - regex: 'ACME widget fault [0-9]+ \\(simulated\\)'
+        weight: -0.5
+        scope: SCOPE
+        why: a drill, which says nothing about the widget itself
+    fixes:
+      generic: ["Restart the widget with --safe"]
+    examples:
+      match: ["ACME widget fault 42"]
+      no_match: ["ACME widget ok"]
+  - id: acme-gadget-crash
+    title: The ACME gadget runtime crashed
+    signals:
+      - regex: 'ACME gadget fault [0-9]+'
+        weight: 0.6
+        why: the gadget runtime reports a fault
+    fixes:
+      generic: ["Restart the gadget"]
+    examples:
+      match: ["ACME gadget fault 7"]
+      no_match: ["ACME gadget ok"]
+"""
+
+
+class TestScopedCounterEvidence:
+    """Counter-evidence scales its whole category, or with `scope: pattern` only its pattern."""
+
+    def found(self, tmp_path: Path, scope: str) -> tuple[float, str]:
+        from analysis.scoring import score
+
+        library = load_library([write(tmp_path, "acme.yaml", SCOPED.replace("SCOPE", scope))])
+        index = {p.id: i for i, p in enumerate(library.patterns)}
+        widget, gadget = index["acme-widget-crash"], index["acme-gadget-crash"]
+        # Line 0 is the drill (both widget signals), line 1 the gadget's own fault.
+        hits = {(widget, 0): [0], (widget, 1): [0], (gadget, 0): [1]}
+        found = score(library, hits)["app_crash"]
+        assert sorted(found.evidence) == [0, 1]  # counter-evidence is not shown as evidence
+        return found.confidence, library.patterns[found.pattern_index].id
+
+    def test_pattern_scope_leaves_the_other_pattern_whole(self, tmp_path: Path) -> None:
+        confidence, best = self.found(tmp_path, "pattern")
+        assert confidence == pytest.approx(1 - (1 - 0.8 * 0.5) * (1 - 0.6))
+        assert best == "acme-gadget-crash"  # the discounted widget reading no longer leads
+
+    def test_category_scope_scales_everything(self, tmp_path: Path) -> None:
+        confidence, best = self.found(tmp_path, "category")
+        assert confidence == pytest.approx((1 - (1 - 0.8) * (1 - 0.6)) * 0.5)
+        assert best == "acme-widget-crash"
