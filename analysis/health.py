@@ -14,11 +14,11 @@ from collections.abc import Sequence
 REQUESTED = (
     r"(?:\bcurl\b|\bwget\b|\bhttp(?:ie)?\b|\bGET\b|\bHEAD\b)[^\n]{0,200}"
     r"/(?:health|healthz|healthcheck|health-check|_health|ready|readyz|readiness|live|livez|"
-    r"liveness|ping|status|-/healthy|-/ready)(?:[/?\"' ]|$)"
+    r"liveness|ping|status|up|-/healthy|-/ready)(?:[/?\"' ]|$)"
 )
 # An error answer: a status line, Go's and common servers' bodies, curl's -w code alone.
 ANSWERED = (
-    r"HTTP/[0-9.]+ (?:30[1278]|40[0-9]|5[0-9]{2})\b|\b404 page not found\b|"
+    r"HTTP/[0-9.]+\"? (?:30[1278]|40[0-9]|5[0-9]{2})\b|\b404 page not found\b|"
     r"\b(?:404 Not Found|301 Moved Permanently|302 Found|401 Unauthorized|403 Forbidden|"
     r"503 Service Unavailable)\b|<a href=\"[^\"\n]{1,200}\">Moved Permanently</a>|"
     r"^\s*(?:30[1278]|40[0-9]|5[0-9]{2})\s*$|#\s*(?:30[1278]|40[0-9]|5[0-9]{2})\b"

@@ -29,6 +29,15 @@ class TestHealthPathError:
         text = "$ curl -so /dev/null -w '%{http_code}' http://exporter:9102/health   # 404"
         assert top(engine, text)[0] == "health_check_failed"
 
+    def test_an_access_log_line_for_rails_up_path(self, engine: Engine) -> None:
+        # Rails 7.1's health endpoint is /up (kamal-proxy checks it); combined log format.
+        text = '172.18.0.3 - - [09/Oct/2024:06:03:04 +0000] "GET /up HTTP/1.1" 404 3586 "-" "Go"'
+        assert top(engine, text)[0] == "health_check_failed"
+
+    def test_an_upload_path_is_not_the_up_path(self, engine: Engine) -> None:
+        text = '172.18.0.3 - - [09/Oct/2024:06:03:04 +0000] "GET /upload HTTP/1.1" 404 35 "-" "Go"'
+        assert top(engine, text)[0] != "health_check_failed"
+
     def test_a_healthy_answer_is_not_evidence(self, engine: Engine) -> None:
         text = '$ curl http://10.0.0.7:9255/health\nHTTP/1.1 200 OK\n{"status":"ok"}'
         assert top(engine, text)[0] != "health_check_failed"
