@@ -630,3 +630,53 @@ def test_healthy_logs_give_no_finding(shipped: Engine, platform: str) -> None:
         and found[0].confidence >= 0.5
     }
     assert not reported
+
+
+# Messages as deploy tools, PaaS and common images document them, each with the cause it
+# names: the whole engine (causal rules, vocabulary, platform filters) must rank it first.
+DOCUMENTED = [
+    ("missing_config", 'heroku[router]: at=error code=H14 desc="No web processes running"'),
+    ("timeout", 'heroku[router]: at=error code=H20 desc="App boot timeout" method=GET path="/"'),
+    ("port_binding", "==> Port scan timeout reached, no open ports detected. Bind your service."),
+    ("oom_killed", "Ran out of memory (used over 512MB) while running your code."),
+    ("insufficient_resources", "Error: failed to launch VM: insufficient memory available"),
+    ("health_check_failed", "Health check on port 8080 has failed. Your app is not responding."),
+    ("health_check_failed", "remote:  !     Could not start due to 1 failed checks."),
+    ("exec_error", "ERROR: failed to launch: determine start command: when there is no default"),
+    ("oom_killed", "required memory 819590K is greater than 512M available for allocation"),
+    ("permission_denied", 'FATAL:  data directory "/var/lib/postgresql/data" has wrong ownership'),
+    (
+        "missing_config",
+        'initdb: error: directory "/var/lib/postgresql/data" exists but is not empty',
+    ),
+    ("insufficient_resources", "max virtual memory areas vm.max_map_count [65530] is too low"),
+    ("db_connection", "pq: SSL is not enabled on the server"),
+    ("missing_config", "network traefik_proxy declared as external, but could not be found"),
+    ("missing_config", "No connection string named 'Default' could be found in the config file."),
+    ("app_crash", 'nginx: [emerg] unknown directive "proxy_pas" in /etc/nginx/conf.d/app.conf:7'),
+    (
+        "tls_certificate",
+        'nginx: [emerg] cannot load certificate "/etc/ssl/site.crt": BIO_new_file()',
+    ),
+    (
+        "insufficient_resources",
+        "sqlservr: This program requires a machine with at least 2000 megabytes of memory.",
+    ),
+    (
+        "missing_config",
+        "Driver org.h2.Driver claims to not accept jdbcUrl, jdbc:postgresql://db/app",
+    ),
+    ("app_crash", "Error: SQLITE_CORRUPT: database disk image is malformed"),
+    ("permission_denied", "FirebaseError: Missing or insufficient permissions."),
+    ("dns_network", "[WARN ][o.e.d.z.UnicastZenPing] failed to resolve host [es-discovery]"),
+]
+
+
+@pytest.mark.parametrize(("expected", "line"), DOCUMENTED)
+def test_documented_messages_rank_their_cause_first(
+    shipped: Engine, expected: str, line: str
+) -> None:
+    found = shipped.analyze(evidence_from_text(line), platform="generic").findings
+    assert found, line
+    assert found[0].category == expected
+    assert found[0].pattern != "learned-lead"  # a documented message, not a guess
