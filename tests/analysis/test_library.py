@@ -199,36 +199,15 @@ class TestUserPatterns:
             load_library([tmp_path / "nope"])
 
 
-SCOPED = """\
-category: app_crash
-patterns:
-  - id: acme-widget-crash
-    title: The ACME widget runtime crashed
-    signals:
-      - regex: 'ACME widget fault [0-9]+'
-        weight: 0.8
-        why: the widget runtime reports a fault
-      - regex: 'ACME widget fault [0-9]+ \\(simulated\\)'
-        weight: -0.5
-        scope: SCOPE
-        why: a drill, which says nothing about the widget itself
-    fixes:
-      generic: ["Restart the widget with --safe"]
-    examples:
-      match: ["ACME widget fault 42"]
-      no_match: ["ACME widget ok"]
-  - id: acme-gadget-crash
-    title: The ACME gadget runtime crashed
-    signals:
-      - regex: 'ACME gadget fault [0-9]+'
-        weight: 0.6
-        why: the gadget runtime reports a fault
-    fixes:
-      generic: ["Restart the gadget"]
-    examples:
-      match: ["ACME gadget fault 7"]
-      no_match: ["ACME gadget ok"]
-"""
+# GOOD's widget pattern with a drill as counter-evidence, and a gadget pattern beside it.
+SCOPED = GOOD.replace(
+    "        why: the widget runtime reports a fault\n",
+    "        why: the widget runtime reports a fault\n"
+    "      - regex: 'ACME widget fault [0-9]+ \\(simulated\\)'\n"
+    "        weight: -0.5\n"
+    "        scope: SCOPE\n"
+    "        why: a drill, which says nothing about the widget itself\n",
+) + GOOD.split("patterns:\n", 1)[1].replace("widget", "gadget").replace("0.8", "0.6")
 
 
 class TestScopedCounterEvidence:
