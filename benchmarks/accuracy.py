@@ -1,8 +1,12 @@
 """Root-cause accuracy on a labelled corpus: top-1/3, per-category P/R, confusion, ECE, misses.
 
 Usage: python -m benchmarks.accuracy [CORPUS.jsonl] [--details] [--folds K] [--unblind]
+                                     [--record COMMIT]
 Prints one JSON line of figures on stdout; --details prints every wrong case,
-the confusion matrix and the calibration table on stderr.
+the confusion matrix and the calibration table on stderr. --record measures a new
+blind batch (benchmarks/corpus/freshN.jsonl) once, before anyone reads it, and
+appends its outcomes to blind_outcomes.json under the engine commit given (the
+learned lead then trains on no batch that is not yet measured).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from analysis.model import CATEGORIES  # noqa: E402
 from analysis.scoring import CALIBRATION, IDENTITY, Calibration  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "dev.jsonl"
+BLIND = REPO / "benchmarks" / "corpus" / "blind_outcomes.json"
 NONE = "none"
 BINS = 10
 
@@ -47,13 +52,13 @@ class Outcome:
         return self.ranked[0] if self.ranked else NONE
 
 
-def run(corpus: Path) -> list[Outcome]:
+def run(corpus: Path, exclude: list[Path] | None = None) -> list[Outcome]:
     """Analyse each case with the uncalibrated engine (calibration is evaluated separately).
 
-    The learned lead is trained on every corpus except this one, so a case is never
-    answered by a model that has read it.
+    The learned lead is trained on every corpus except this one (and `exclude`), so a
+    case is never answered by a model that has read it.
     """
-    learned = train_from(corpus_files(exclude=[corpus]))
+    learned = train_from(corpus_files(exclude=[corpus, *(exclude or [])]))
     engine = Engine(Engine.load().library, calibration=IDENTITY, learned=learned)
     outcomes: list[Outcome] = []
     for line in corpus.read_text(encoding="utf-8").splitlines():
@@ -203,8 +208,14 @@ def main() -> None:
         action="store_true",
         help="also print the held-out half's evidence and notes (spoils it as a held-out set)",
     )
+    parser.add_argument(
+        "--record",
+        metavar="COMMIT",
+        help="measure a new blind batch once and append its outcomes to blind_outcomes.json",
+    )
     args = parser.parse_args()
-    outcomes = run(args.corpus)
+    # A recorded batch reports the very outcomes it kept.
+    outcomes = record(args.corpus, args.record) if args.record else run(args.corpus)
     n = len(outcomes)
     raw_pairs = [(o.raw_confidence, o.top == o.label) for o in outcomes]
     cv_pairs = cross_validated(outcomes, args.folds)
@@ -232,6 +243,29 @@ def main() -> None:
     print(json.dumps(figures))
     if args.details:
         details(outcomes, cv_pairs, unblind=args.unblind)
+
+
+def record(corpus: Path, commit: str, blind: Path = BLIND) -> list[Outcome]:
+    """Score a batch nobody has read and keep its outcomes: the clean figure, taken once."""
+    data = json.loads(blind.read_text(encoding="utf-8"))
+    batches = data["batches"]
+    name = corpus.stem
+    if not name.startswith("fresh") or corpus.parent.resolve() != blind.parent.resolve():
+        raise SystemExit(f"--record: {corpus} is not a blind batch under {blind.parent}")
+    if name in batches:
+        raise SystemExit(f"--record: {name} was already measured at {batches[name]['commit']}")
+    # Batches still being collected or not yet measured are kept out of the learned lead.
+    pending = [p for p in blind.parent.glob("fresh*.jsonl") if p.stem not in batches]
+    outcomes = run(corpus, exclude=pending)
+    batches[name] = {
+        "commit": commit,
+        "used_for_fit": False,
+        "outcomes": [[o.case_id, round(o.raw_confidence, 4), o.top == o.label] for o in outcomes],
+    }
+    blind.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    right = sum(o.top == o.label for o in outcomes)
+    print(f"recorded {name}: {right}/{len(outcomes)} right at {commit}", file=sys.stderr)
+    return outcomes
 
 
 if __name__ == "__main__":
