@@ -669,6 +669,19 @@ DOCUMENTED = [
     ("app_crash", "Error: SQLITE_CORRUPT: database disk image is malformed"),
     ("permission_denied", "FirebaseError: Missing or insufficient permissions."),
     ("dns_network", "[WARN ][o.e.d.z.UnicastZenPing] failed to resolve host [es-discovery]"),
+    ("exec_error", "no main manifest attribute, in /app/service.jar"),
+    ("db_connection", "<h1>Error establishing a database connection</h1>"),
+    ("dependency_missing", "PDOException: could not find driver in /app/vendor/Connection.php:70"),
+    (
+        "dependency_missing",
+        "Process terminated. Couldn't find a valid ICU package installed on the system.",
+    ),
+    (
+        "missing_config",
+        '** (ArgumentError) could not fetch environment variable "SECRET_KEY_BASE" because it'
+        " is not set",
+    ),
+    ("permission_denied", "error: You must be logged in to the server (Unauthorized)"),
 ]
 
 
