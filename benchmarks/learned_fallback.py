@@ -24,9 +24,11 @@ def main() -> None:
     no_finding = {"cases": 0, "lead": 0, "right": 0}
     every = {"cases": 0, "lead": 0, "right": 0}
     bands: dict[str, list[int]] = {}
+    # Batches still being collected or not yet measured stay out of every model.
+    pending = [p for p in CORPUS_DIR.glob("fresh*.jsonl") if p.stem not in batches["batches"]]
     for name, batch in sorted(batches["batches"].items()):
         path = CORPUS_DIR / f"{name}.jsonl"
-        model = train_from(corpus_files(exclude=[path]))
+        model = train_from(corpus_files(exclude=[path, *pending]))
         rows = path.read_text(encoding="utf-8").splitlines()
         cases = {c["id"]: c for c in (json.loads(x) for x in rows if x.strip())}
         blind_none = {cid for cid, raw, _ok in batch["outcomes"] if raw == 0}
