@@ -25,6 +25,9 @@ _NAMING_FIELD = re.compile(
 # References, not values: GCP `projects/p/secrets/s[/versions/v]`, any ARN, and kubectl
 # describe's `DB_PASSWORD:  <set to the key 'password' in secret 'db'>`.
 _RESOURCE_VALUE = re.compile(r"[\"']?(?:projects/[\w.\-]+/secrets/|arn:aws[\w\-]*:|<set\b)")
+# Words of a message, not values: MySQL's "(using password: YES)" / "(using password: NO)",
+# containerd's "failed to fetch anonymous token: unexpected status: 403".
+_MESSAGE_WORD = re.compile(r"(?:YES|NO)\)?|unexpected")
 
 
 def _mask_value(match: re.Match[str]) -> str:
@@ -33,6 +36,8 @@ def _mask_value(match: re.Match[str]) -> str:
     if not _SECRET_WORD.search(field) or _NAMING_FIELD.search(field):
         return match.group(0)
     if _RESOURCE_VALUE.match(value) or _inside_arn(match.string, match.start()):
+        return match.group(0)
+    if _MESSAGE_WORD.fullmatch(value):
         return match.group(0)
     if value.startswith("[REDACTED:"):  # an earlier rule already masked it, and said what
         return match.group(0)

@@ -144,6 +144,9 @@ class TestRedactFunction:
             "token_url: https://oauth2.googleapis.com/token",
             "couldn't find key password in Secret default/db-creds",
             "DB_PASSWORD:  <set to the key 'password' in secret 'db-creds'>  Optional: false",
+            "Access denied for user 'paws'@'172.17.0.2' (using password: NO)",
+            "Access denied for user 'root'@'localhost' (using password: YES)",
+            "failed to fetch anonymous token: unexpected status: 403 Forbidden",
         ]
         for text in names:
             assert redact(text) == text, text
@@ -156,6 +159,8 @@ class TestRedactFunction:
         assert "s3cr3t-value" not in out
         # An ARN-looking word before a key does not shield its value.
         assert "abc123secret" not in redact("arn:aws:iam::1:user/x,password=abc123secret")
+        # A message word is kept only when it is the whole value.
+        assert "YESandmore" not in redact("password: YESandmore")
 
     @settings(max_examples=400, deadline=None)
     @given(NOISE, SECRETS, NOISE)
