@@ -14,7 +14,7 @@ from analysis.learned import MODEL_PATH, Lead, TokenModel
 from analysis.library import Library, Pattern, Signal, load_library
 from analysis.matcher import Matcher, RegexSpec, build_matcher, regex_specs
 from analysis.model import Analysis, Category, Finding
-from analysis.ports import EXPECTED, LISTENING, port_loopback, port_match, port_mismatch
+from analysis.ports import CHECKED, EXPECTED, LISTENING, port_loopback, port_match, port_mismatch
 from analysis.redact import redact
 from analysis.scoring import CALIBRATION, Calibration, CategoryScore, SignalKey, score
 from analysis.startup import STARTED, WINDOW, slow_start
@@ -36,12 +36,12 @@ SLOW_START = "derived.slow_start"  # the app took longer to start than the platf
 HEALTH_PATH_ERROR = "derived.health_path_error"  # a health path was requested and refused
 LEARNED = "learned-lead"  # the pattern id of a lead from analysis/learned.py
 # Scanned with the library, checked per line.
-_AUX = (EXPECTED, LISTENING, STARTED, WINDOW, REQUESTED, ANSWERED)
+_AUX = (EXPECTED, LISTENING, STARTED, WINDOW, REQUESTED, ANSWERED, CHECKED)
 # fact -> (check, the two _AUX lists it compares)
 _DERIVED = (
     (PORT_MISMATCH, port_mismatch, 0, 1),
     (PORT_MATCH, port_match, 0, 1),
-    (PORT_LOOPBACK, port_loopback, 0, 1),
+    (PORT_LOOPBACK, port_loopback, 6, 1),
     (SLOW_START, slow_start, 2, 3),
     (HEALTH_PATH_ERROR, health_path_error, 4, 5),
 )

@@ -12,16 +12,23 @@ EXPECTED = (
     r"(?:probe|health)[^\n]{0,60}\bon port ([0-9]{2,5})\b|"
     r"\bPORT=([0-9]{2,5})\b|\bcontainerPort[\"': =]{1,4}([0-9]{2,5})\b|"
     r"\btarget ?port[\"': =]{1,4}([0-9]{2,5})\b|"
-    r"-> ?[Pp]ort ([0-9]{2,5})\b"
+    r"-> ?[Pp]ort ([0-9]{2,5})\b|"
+    # Azure App Service pings its site port; App Runner names the port its check connects to.
+    r"HTTP pings on port:? ([0-9]{2,5})\b|\[Port: '([0-9]{2,5})'\]"
 )
+# docker run -p [ip:]host:container: traffic arrives on the container port. A container often
+# publishes several ports and logs only some, so this counts for the loopback check alone
+# (the right port on loopback), never as a mismatch with the one port the app mentions.
+CHECKED = EXPECTED + r"|(?:\s-p|--publish)[ =](?:[0-9.]{7,15}:)?[0-9]{2,5}:([0-9]{2,5})\b"
 # What the app says about itself.
 LISTENING = (
-    r"\b(?:listening|started|serving|running|bound|server is up)\b[^\n]{0,40}"
+    r"\b(?:listening|started|serving|running|bound|server is up|ready)\b[^\n]{0,40}"
     r"(?:\bports?(?:\(s\))?[ :=]{0,3}|"
     r"(?:0\.0\.0\.0|\[::\]|\*|localhost|127\.0\.0\.1|[a-z0-9.-]{0,253}):)"
     r"([0-9]{2,5})\b"
 )
 _EXPECTED = re.compile(EXPECTED, re.IGNORECASE)
+_CHECKED = re.compile(CHECKED, re.IGNORECASE)
 _LISTENING = re.compile(LISTENING, re.IGNORECASE)
 
 # Service ports start at 80; lower numbers here are clock fields ("10:30") misread as ports.
@@ -63,7 +70,7 @@ def port_loopback(expected_lines: Sequence[Line], listening_lines: Sequence[Line
     Probes and load balancers connect to the pod/task IP, so a server bound to 127.0.0.1 on
     the right port still refuses them: the port matches, the interface does not.
     """
-    expected, _ = _ports(expected_lines, [])
+    expected, _ = _ports(expected_lines, [], expected_rx=_CHECKED)
     _, everywhere = _ports([], listening_lines, skip_loopback=True)
     _, listening = _ports([], listening_lines)
     loopback_only = set(listening) - set(everywhere)
@@ -72,7 +79,11 @@ def port_loopback(expected_lines: Sequence[Line], listening_lines: Sequence[Line
 
 
 def _ports(
-    expected_lines: Sequence[Line], listening_lines: Sequence[Line], *, skip_loopback: bool = False
+    expected_lines: Sequence[Line],
+    listening_lines: Sequence[Line],
+    *,
+    skip_loopback: bool = False,
+    expected_rx: re.Pattern[str] = _EXPECTED,
 ) -> tuple[dict[int, int], dict[int, int]]:
     """(port -> first evidence index) for the platform's ports and the app's listening ports."""
     expected: dict[int, int] = {}
@@ -80,7 +91,7 @@ def _ports(
     for index, text in expected_lines:
         if len(text) > _LONGEST:
             continue
-        for found in _EXPECTED.finditer(text):
+        for found in expected_rx.finditer(text):
             port = next(int(g) for g in found.groups() if g)
             if port >= _LOWEST:
                 expected.setdefault(port, index)

@@ -101,6 +101,39 @@ class TestLoopbackOnTheCheckedPort:
         assert dict(found).get("port_binding", 0.0) < dict(loopback)["port_binding"]
 
 
+class TestPublishedPortsAreChecked:
+    """docker run -p, Azure's pings and App Runner's check name the port traffic arrives on."""
+
+    def test_a_published_port_served_on_loopback_only(self, engine: Engine) -> None:
+        text = (
+            "docker run -p 6001:6001 ghcr.io/acme/notes:1.2\n"
+            'level=INFO msg="Ready to serve requests" addr=http://localhost:6001'
+        )
+        found = ranked(engine, text)
+        assert found[0][0] == "port_binding"
+
+    def test_a_published_port_served_on_every_interface_is_not(self, engine: Engine) -> None:
+        text = (
+            "docker run -p 6001:6001 ghcr.io/acme/notes:1.2\n"
+            'level=INFO msg="Ready to serve requests" addr=http://0.0.0.0:6001'
+        )
+        assert "port_binding" not in dict(ranked(engine, text))
+
+    def test_a_published_port_is_no_mismatch_with_another_port_logged(self, engine: Engine) -> None:
+        # Containers publish several ports and log some: only loopback on it counts.
+        text = "docker run -p 25565:25565 -d game-server\nRCON running on 0.0.0.0:25575"
+        assert "port_binding" not in dict(ranked(engine, text))
+
+    def test_azure_pings_another_port_than_the_app_listens_on(self, engine: Engine) -> None:
+        text = (
+            "ERROR - Container web_0 didn't respond to HTTP pings on port: 443, failing site "
+            "start.\nINFO: Listening on port 80"
+        )
+        found = ranked(engine, text)
+        assert found[0][0] == "port_binding"
+        assert found[0][1] >= 0.85
+
+
 class TestCloudRunDefaultProbe:
     """Without a configured probe Cloud Run waits 240 s (TCP, period 240 s, threshold 1)."""
 
