@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from analysis.engine import Engine
 from analysis.evidence_text import evidence_from_text
 from analysis.startup import slow_start
@@ -104,20 +106,15 @@ class TestLoopbackOnTheCheckedPort:
 class TestPublishedPortsAreChecked:
     """docker run -p, Azure's pings and App Runner's check name the port traffic arrives on."""
 
-    def test_a_published_port_served_on_loopback_only(self, engine: Engine) -> None:
+    @pytest.mark.parametrize(("address", "binding"), [("localhost", True), ("0.0.0.0", False)])
+    def test_a_published_port_served_on_loopback_only(
+        self, engine: Engine, address: str, binding: bool
+    ) -> None:
         text = (
             "docker run -p 6001:6001 ghcr.io/acme/notes:1.2\n"
-            'level=INFO msg="Ready to serve requests" addr=http://localhost:6001'
+            f'level=INFO msg="Ready to serve requests" addr=http://{address}:6001'
         )
-        found = ranked(engine, text)
-        assert found[0][0] == "port_binding"
-
-    def test_a_published_port_served_on_every_interface_is_not(self, engine: Engine) -> None:
-        text = (
-            "docker run -p 6001:6001 ghcr.io/acme/notes:1.2\n"
-            'level=INFO msg="Ready to serve requests" addr=http://0.0.0.0:6001'
-        )
-        assert "port_binding" not in dict(ranked(engine, text))
+        assert (dict(ranked(engine, text)).get("port_binding", 0.0) >= 0.8) is binding
 
     def test_a_published_port_is_no_mismatch_with_another_port_logged(self, engine: Engine) -> None:
         # Containers publish several ports and log some: only loopback on it counts.
